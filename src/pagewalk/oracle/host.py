@@ -22,6 +22,7 @@ Contracts:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import platform
@@ -287,6 +288,15 @@ class HostTask:
                        offset, hex(addr) if addr is not None else "-")
         return int(f["addr"], 16)
 
+    def mmap_isolated(self, length: int | str, prot: str = "rw",
+                      flags: str = "private|anonymous", **kw: Any) -> int:
+        """mmap between two PROT_NONE guard pages, so the new VMA cannot merge
+        with a neighbour.  (A new anonymous VMA that merges with an adjacent
+        one inherits its anon_vma; fork then copies even its zero-page PTEs.)"""
+        n = _num(length)
+        base = self.mmap(n + 2 * PAGE, prot="-", flags="private|anonymous|noreserve")
+        return self.mmap(n, prot=prot, flags=flags + "|fixed", addr=base + PAGE, **kw)
+
     def munmap(self, addr: int, length: int | str) -> None:
         self._call("munmap", hex(addr), _num(length))
 
@@ -385,18 +395,14 @@ class HostTask:
 
     def kill(self, sig: int = _signal.SIGKILL) -> None:
         if self.alive:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, sig)
-            except ProcessLookupError:
-                pass
         self.alive = False
 
     def _close(self) -> None:
         if self.tid != 0:
-            try:
+            with contextlib.suppress(OSError):
                 self._cmd.close()
-            except OSError:
-                pass
 
     def sigmode(self, fatal: bool) -> None:
         """fatal=True (default): a fault signal kills the task; False: it is
@@ -501,17 +507,30 @@ class HostMachine:
 
     # -- files and caches
     def create_file(self, name: str, size: int | str | None = None,
-                    data: bytes | None = None) -> HostFile:
+                    data: bytes | None = None, chunk: int | None = None) -> HostFile:
         """Create a file in the temp dir by write(): ``data``, or ``size`` bytes
-        where page k holds the byte (k + 1) & 0xff (as probe mkfile)."""
+        where page k holds the byte (k + 1) & 0xff (as probe mkfile).
+
+        ``chunk``: bytes per write() call (default: one call).  On a kernel
+        whose file system caches large folios (ext4 on 6.18) this decides the
+        folio sizes in the page cache, and so how many pages one file fault
+        maps (a whole folio, up to a PMD)."""
         if (size is None) == (data is None):
             raise ValueError("give exactly one of size= or data=")
         if data is None:
             n = _num(size)  # type: ignore[arg-type]
             data = b"".join(bytes([(k + 1) & 0xFF]) * PAGE for k in range(-(-n // PAGE)))[:n]
         path = self.dir / name
-        with open(path, "wb") as f:
-            f.write(data)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            step = chunk or max(len(data), 1)
+            view = memoryview(data)
+            for off in range(0, len(data), step):
+                piece = view[off:off + step]
+                while piece:
+                    piece = piece[os.write(fd, piece):]
+        finally:
+            os.close(fd)
         return HostFile(self, path, len(data))
 
     def drop_caches(self) -> None:
@@ -541,9 +560,7 @@ class HostMachine:
                 self._root.stdout.close()
             self._root = None
         for t in self.tasks:            # reap what we can (children of our probes
-            try:                        # are reaped by init once orphaned)
+            with contextlib.suppress(ChildProcessError):  # are reaped by init)
                 os.waitpid(t.pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
         if self._own_tmp:
             shutil.rmtree(self.dir, ignore_errors=True)
