@@ -1,0 +1,43 @@
+"""pagewalk: an executable model of Linux demand paging.
+
+    import pagewalk as pw
+    m = pw.Machine(memory="64MiB", swap="256MiB", paging="x86_64", profile="linux")
+    p = m.spawn("init")
+    a = p.mmap(1000 * 4096, prot="rw", flags="private|anonymous")
+    p.touch(a, 1000 * 4096)            # 1000 minor faults: the zero page
+    p.stats.min_flt, m.vmstat["pgfault"]
+
+See DESIGN.md for the layers; ``pagewalk --help`` for the command line.
+"""
+
+from .config import Config
+from .errors import (
+    BusError,
+    InvalidArgument,
+    KernelBug,
+    Killed,
+    PagewalkError,
+    SegmentationFault,
+    Signal,
+    SyscallError,
+)
+from .kernel.task import Task, TaskStats
+from .machine import Machine
+from .observe.procfs import PageInfo
+from .observe.tracepoints import FaultRecord, Tracer
+from .units import parse_size
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BusError", "Config", "FaultRecord", "InvalidArgument", "KernelBug", "Killed", "Machine",
+    "PageInfo", "PagewalkError", "SegmentationFault", "Signal", "SyscallError", "Task",
+    "TaskStats", "Tracer", "__version__", "parse_size",
+]
+
+try:  # the trace-replay layer (pw.load_trace, pw.replay, pw.mrc, pw.Trace)
+    from .trace import MissRatioCurve, ReplayResult, Trace, load_trace, mrc, replay
+except ImportError:  # pragma: no cover - while the layer is being built
+    pass
+else:
+    __all__ += ["MissRatioCurve", "ReplayResult", "Trace", "load_trace", "mrc", "replay"]

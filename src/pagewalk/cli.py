@@ -1,0 +1,52 @@
+"""The ``pagewalk`` command.
+
+Sub-commands live next to the layer they drive and register themselves here:
+``demo`` (the seeds' story, observe/demo.py), ``replay``/``mrc``/``record``
+(trace/commands.py), ...  Errors that are the user's (a bad size, a malformed
+trace) are printed as one line and exit with status 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from .errors import PagewalkError
+
+app = typer.Typer(
+    name="pagewalk",
+    help=("An executable model of Linux demand paging: watch every page fault take its "
+          "path through the kernel (demo, run), and replay memory traces of real "
+          "programs against N frames and a policy (replay, mrc, record)."),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    from .observe import demo
+    demo.register(app)
+    try:
+        from .trace import commands as trace_commands
+    except ImportError:  # pragma: no cover - the trace layer is optional while it is built
+        return
+    trace_commands.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``pagewalk`` console script."""
+    _register()
+    try:
+        app(args=argv, standalone_mode=True)
+    except PagewalkError as exc:  # user-facing errors: one line, no traceback
+        print(f"pagewalk: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except ValueError as exc:
+        print(f"pagewalk: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,104 @@
+"""The machine's configuration: every knob of a profile is a field here.
+
+``Config.for_profile("linux")`` is today's kernel (6.x, as on this project's
+hosts); ``"classic"`` is the 2.4/2.6 mechanism the seeds describe. A knob given
+to ``Machine(...)`` overrides the profile's value:
+``pw.Machine(profile="linux", fault_around_bytes=4096)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from .errors import InvalidArgument
+from .units import parse_size
+
+PROFILES = ("linux", "classic")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every field is documented with the kernel knob or rule it models."""
+
+    profile: str = "linux"
+    paging: str = "x86_64"
+    memory: int = 64 << 20
+    swap: int = 256 << 20
+    # do_anonymous_page: a read fault on anonymous memory maps the shared zero page.
+    zero_page: bool = True
+    # do_wp_page: "refcount" reuses an anonymous page when nothing else holds a
+    # reference (6.x wp_can_reuse_anon_folio); "mapcount" reuses it when one PTE
+    # maps it (2.6 reuse_swap_page / can_share_swap_page).
+    cow_reuse: str = "refcount"
+    # mprotect(PROT_WRITE) makes exclusive anonymous PTEs writable at once
+    # (6.x can_change_pte_writable); classic leaves them read-only: the next write faults.
+    mprotect_upgrade_writable: bool = True
+    # /sys/kernel/debug/fault_around_bytes: file read faults map cached neighbours.
+    fault_around_bytes: int = 65536
+    # /sys/block/*/queue/read_ahead_kb: the read-around window on page-cache misses.
+    read_ahead_kb: int = 128
+    # /proc/sys/vm/page-cluster: swap readahead reads 2**page_cluster pages.
+    page_cluster: int = 3
+    # /sys/kernel/mm/transparent_hugepage/enabled: "always", "madvise" or "never".
+    thp: str = "madvise"
+    # /proc/sys/vm/swappiness.
+    swappiness: int = 60
+    # RLIMIT_STACK and stack_guard_gap (mm/mmap.c): how far the stack may grow.
+    rlimit_stack: int = 8 << 20
+    stack_guard_gap: int = 256 << 12
+    # Size of the initial stack VMA set up at exec (setup_arg_pages: 128 KiB + args).
+    initial_stack: int = 132 << 10
+    # TLB size with FIFO replacement; 0: a software TLB without a limit.
+    tlb_entries: int = 0
+    # Page-fault retries allowed before the model calls it a kernel bug.
+    max_fault_retries: int = 4
+    extra: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def for_profile(cls, profile: str, **overrides) -> Config:
+        if profile not in PROFILES:
+            raise InvalidArgument(f"unknown profile {profile!r}; choose 'linux' (today's "
+                                  "kernel, 6.x) or 'classic' (the seeds' 2.4/2.6 kernel)")
+        base: dict = {}
+        if profile == "classic":
+            base = dict(profile="classic", cow_reuse="mapcount", mprotect_upgrade_writable=False,
+                        fault_around_bytes=4096, thp="never")
+        base.update(overrides)
+        return cls.build(**base)
+
+    @classmethod
+    def build(cls, **values) -> Config:
+        names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise InvalidArgument(f"unknown machine setting(s) {', '.join(unknown)}; "
+                                  f"known settings: {', '.join(sorted(names))}")
+        for key in ("memory", "swap", "rlimit_stack", "stack_guard_gap", "fault_around_bytes",
+                    "initial_stack"):
+            if key in values:
+                values[key] = parse_size(values[key], key)
+        cfg = cls(**values)
+        cfg.validate()
+        return cfg
+
+    def validate(self) -> None:
+        from .arch.paging import paging_mode
+        paging_mode(self.paging)
+        if self.cow_reuse not in ("refcount", "mapcount"):
+            raise InvalidArgument(f"cow_reuse={self.cow_reuse!r}; choose 'refcount' or 'mapcount'")
+        if self.thp not in ("always", "madvise", "never"):
+            raise InvalidArgument(f"thp={self.thp!r}; choose 'always', 'madvise' or 'never'")
+        if self.memory < (1 << 20):
+            raise InvalidArgument(f"memory={self.memory} bytes is too small; give at least 1MiB")
+        if self.memory % 4096 or self.swap % 4096:
+            raise InvalidArgument("memory and swap must be whole pages (multiples of 4KiB)")
+        if self.fault_around_bytes < 4096 or self.fault_around_bytes & (self.fault_around_bytes - 1):
+            raise InvalidArgument("fault_around_bytes must be a power of two >= 4096 "
+                                  "(4096 turns fault-around off)")
+        if not 0 <= self.page_cluster <= 10:
+            raise InvalidArgument("page_cluster must be between 0 and 10")
+        if not 0 <= self.swappiness <= 200:
+            raise InvalidArgument("swappiness must be between 0 and 200")
+        if self.tlb_entries < 0:
+            raise InvalidArgument("tlb_entries must be >= 0 (0: no limit)")

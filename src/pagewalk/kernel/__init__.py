@@ -1,0 +1,1 @@
+"""Tasks and system calls: spawn, fork, exec, exit, wait, mmap & co, signals."""

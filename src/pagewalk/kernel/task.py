@@ -1,0 +1,376 @@
+"""A task (process) and its system calls: the public face of the kernel model.
+
+Every method validates its arguments first and raises ``InvalidArgument`` (a
+ValueError with errno EINVAL) or ``SyscallError`` before touching anything, so a
+failed call changes nothing. Memory accesses (``read``, ``write``, ``touch``)
+go through the MMU one access per page; a fatal fault kills the task and raises
+the ``Signal`` (``SegmentationFault``, ``BusError``, ``Killed``).
+"""
+
+from __future__ import annotations
+
+import errno as E
+from collections.abc import Iterable
+
+from ..errors import InvalidArgument, SyscallError
+from ..mm.madvise import ADVICE, do_madvise
+from ..mm.mm_types import MM
+from ..mm.mmap import do_brk, do_munmap, get_unmapped_area, mmap_region, page_align
+from ..mm.mprotect import do_mprotect
+from ..units import parse_size
+from .mman import MAP, PROT, parse_map_flags, parse_prot, prot_to_vm
+from .traps import user_access
+
+PAGE_SIZE = 4096
+
+
+class TaskStats:
+    """Per-task counters as getrusage(2) and /proc/PID/status report them."""
+
+    __slots__ = ("_task", "maj_flt", "min_flt", "nivcsw", "nvcsw")
+
+    def __init__(self, task: Task) -> None:
+        self._task = task
+        self.min_flt = 0      # faults served without I/O (ru_minflt)
+        self.maj_flt = 0      # faults that needed I/O (ru_majflt)
+        self.nvcsw = 0
+        self.nivcsw = 0
+
+    @property
+    def rss(self) -> int:
+        """Resident pages (VmRSS / 4 KiB); the zero page is not counted."""
+        return self._task._rss(None)
+
+    @property
+    def rss_anon(self) -> int:
+        return self._task._rss(MM.ANONPAGES)
+
+    @property
+    def rss_file(self) -> int:
+        return self._task._rss(MM.FILEPAGES)
+
+    @property
+    def rss_shmem(self) -> int:
+        return self._task._rss(MM.SHMEMPAGES)
+
+    @property
+    def swap(self) -> int:
+        """Pages of this task in swap (VmSwap / 4 KiB)."""
+        return self._task._rss(MM.SWAPENTS)
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in ("min_flt", "maj_flt", "rss", "rss_anon",
+                                              "rss_file", "rss_shmem", "swap")}
+
+    def __repr__(self) -> str:
+        return f"TaskStats({', '.join(f'{k}={v}' for k, v in self.as_dict().items())})"
+
+
+class Task:
+    """A process: pid, an address space (``mm``), counters and a state."""
+
+    def __init__(self, machine, pid: int, name: str, mm, parent: Task | None) -> None:
+        self.machine = machine
+        self.pid = pid
+        self.name = name
+        self.mm = mm
+        self.parent = parent
+        self.children: list[Task] = []
+        self.state = "R"                 # R running, Z zombie (dead, not reaped), X reaped
+        self.exit_code: int | None = None
+        self.killed_by: str | None = None
+        self.stats = TaskStats(self)
+        self.sp = mm.stack_top - 256 if mm is not None else 0
+
+    # -- state ----------------------------------------------------------------
+    @property
+    def alive(self) -> bool:
+        return self.state == "R"
+
+    def __repr__(self) -> str:
+        return f"<Task {self.pid} {self.name!r} {'alive' if self.alive else 'dead'}>"
+
+    def _check_alive(self) -> None:
+        if not self.alive:
+            how = f"killed by {self.killed_by}" if self.killed_by else f"exited ({self.exit_code})"
+            raise SyscallError(E.ESRCH, f"task {self.pid} ({self.name}) is dead: {how}")
+
+    def _rss(self, counter: MM | None) -> int:
+        if self.mm is None:
+            return 0
+        return self.mm.get_rss() if counter is None else self.mm.rss[counter]
+
+    # -- argument checks ----------------------------------------------------------
+    def _addr(self, addr: int, what: str = "address") -> int:
+        if isinstance(addr, bool) or not isinstance(addr, int):
+            raise InvalidArgument(f"{what} {addr!r} is not an int; give a virtual address")
+        if not 0 <= addr < self.machine.mode.address_limit:
+            raise InvalidArgument(
+                f"{what} {addr:#x} is outside the CPU's address range "
+                f"0..{self.machine.mode.address_limit - 1:#x} ({self.machine.mode.name})")
+        return addr
+
+    def _range(self, addr: int, length: int | str, what: str, aligned: bool) -> tuple[int, int]:
+        self._addr(addr)
+        n = parse_size(length, f"{what} length")
+        if n == 0:
+            raise InvalidArgument(f"{what}: length is 0; give a length of at least one byte")
+        if aligned and addr % PAGE_SIZE:
+            raise InvalidArgument(f"{what}: address {addr:#x} is not page aligned; "
+                                  f"use a multiple of 4096 (e.g. {addr & ~0xFFF:#x})")
+        if addr + n > self.machine.mode.address_limit:
+            raise InvalidArgument(f"{what}: [{addr:#x}, +{n:#x}) wraps past the end of the "
+                                  "address space")
+        return addr, n
+
+    # -- memory accesses -------------------------------------------------------------
+    def touch(self, addr: int, length: int | str = PAGE_SIZE, write: bool = False,
+              execute: bool = False) -> None:
+        """One access (read, write or instruction fetch) to every page that
+        [addr, addr + length) overlaps, in address order."""
+        self._check_alive()
+        addr, n = self._range(addr, length, "touch", aligned=False)
+        first, last = addr >> 12, (addr + n - 1) >> 12
+        self._touch_pages(range(first, last + 1), bool(write), bool(execute))
+
+    def touch_pages(self, vpns: Iterable[int], write: bool = False) -> None:
+        """One access per virtual page number, in the order given (for strided or
+        random access patterns)."""
+        self._check_alive()
+        limit = self.machine.mode.address_limit >> 12
+        vpns = list(vpns)
+        for v in vpns:
+            if not 0 <= v < limit:
+                raise InvalidArgument(f"page number {v:#x} is outside the address range")
+        self._touch_pages(vpns, bool(write), False)
+
+    def _touch_pages(self, vpns: Iterable[int], write: bool, execute: bool) -> None:
+        mm = self.mm
+        tlb = mm.tlb_w if write else mm.tlb_r
+        for vpn in vpns:
+            if execute or vpn not in tlb:       # the TLB fast path: a hit costs nothing
+                user_access(self, vpn << 12, write, execute)
+
+    def read(self, addr: int, n: int) -> bytes:
+        """Read ``n`` bytes at ``addr`` (one read access per page touched)."""
+        self._check_alive()
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise InvalidArgument(f"read: n={n!r}; give a byte count >= 0")
+        if n == 0:
+            self._addr(addr)
+            return b""
+        addr, n = self._range(addr, n, "read", aligned=False)
+        mm, phys = self.mm, self.machine.phys
+        out = bytearray()
+        pos, end = addr, addr + n
+        while pos < end:
+            vpn = pos >> 12
+            chunk = min(end, (vpn + 1) << 12) - pos
+            pfn = mm.tlb_r.get(vpn)
+            if pfn is None:
+                pfn = user_access(self, pos, False)
+            out += phys.read(pfn, pos & 0xFFF, chunk)
+            pos += chunk
+        return bytes(out)
+
+    def write(self, addr: int, data: bytes | bytearray | memoryview | str) -> None:
+        """Write ``data`` at ``addr`` (one write access per page touched)."""
+        self._check_alive()
+        if isinstance(data, str):
+            data = data.encode()
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise InvalidArgument(f"write: data must be bytes, not {type(data).__name__}")
+        data = bytes(data)
+        if not data:
+            self._addr(addr)
+            return
+        addr, n = self._range(addr, len(data), "write", aligned=False)
+        mm, phys = self.mm, self.machine.phys
+        pos, end = addr, addr + n
+        while pos < end:
+            vpn = pos >> 12
+            chunk = min(end, (vpn + 1) << 12) - pos
+            pfn = mm.tlb_w.get(vpn)
+            if pfn is None:
+                pfn = user_access(self, pos, True)
+            phys.write(pfn, pos & 0xFFF, data[pos - addr:pos - addr + chunk])
+            pos += chunk
+
+    # -- the stack ------------------------------------------------------------------------
+    def push(self, data: bytes) -> int:
+        """Move ``sp`` down by len(data) and write it there (a push); returns the new sp."""
+        data = bytes(data)
+        self.write(self.sp - len(data), data)
+        self.sp -= len(data)
+        return self.sp
+
+    # -- system calls ------------------------------------------------------------------
+    def mmap(self, length: int | str, prot: str | int = "rw",
+             flags: str | int = "private|anonymous", file=None, offset: int = 0,
+             addr: int | None = None) -> int:
+        """mmap(2): map ``length`` bytes; returns the start address."""
+        self._check_alive()
+        n = parse_size(length, "mmap length")
+        if n == 0:
+            raise InvalidArgument("mmap: length is 0; give a length of at least one byte")
+        prot_v = parse_prot(prot)
+        flags_v = parse_map_flags(flags)
+        if file is None and not flags_v & MAP.ANONYMOUS:
+            raise InvalidArgument("mmap: no file given; add 'anonymous' to flags or pass file=")
+        if file is not None and flags_v & MAP.ANONYMOUS:
+            raise InvalidArgument("mmap: 'anonymous' together with a file; drop one")
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0 \
+                or offset % PAGE_SIZE:
+            raise InvalidArgument(f"mmap: offset {offset!r} must be a multiple of 4096")
+        if addr is not None:
+            self._addr(addr, "mmap addr")
+        fixed = flags_v & (MAP.FIXED | MAP.FIXED_NOREPLACE)
+        if fixed and (addr is None or addr % PAGE_SIZE):
+            raise InvalidArgument("mmap: 'fixed' needs a page-aligned addr=")
+        if file is not None:
+            self.machine.filemap.check_mappable(file, prot_v, flags_v)
+        length = page_align(n)
+        mm = self.mm
+        if length > mm.task_size:
+            raise SyscallError(E.ENOMEM, f"mmap: {n} bytes is larger than the address space")
+        if fixed:
+            if addr + length > mm.task_size:
+                raise SyscallError(E.ENOMEM, f"mmap: [{addr:#x}, +{length:#x}) is beyond "
+                                   f"TASK_SIZE {mm.task_size:#x}")
+            if flags_v & MAP.FIXED_NOREPLACE and mm.mmap.overlapping(addr, addr + length):
+                raise SyscallError(E.EEXIST, f"mmap: [{addr:#x}, +{length:#x}) is already "
+                                   "mapped (fixed_noreplace)")
+            start = addr
+        else:
+            start = get_unmapped_area(mm, length, addr or 0)
+            if start is None:
+                raise SyscallError(E.ENOMEM, f"mmap: no free range of {length:#x} bytes")
+        vm_flags = prot_to_vm(prot_v) | 0x10 | 0x20 | 0x40 | 0x8000000   # MAY* | SOFTDIRTY
+        if flags_v & MAP.SHARED:
+            vm_flags |= 0x8 | 0x80                  # VM_SHARED | VM_MAYSHARE
+        if flags_v & MAP.GROWSDOWN:
+            vm_flags |= 0x100
+        if flags_v & MAP.LOCKED:
+            vm_flags |= 0x2000
+        if flags_v & MAP.NORESERVE:
+            vm_flags |= 0x200000
+        shmem = False
+        pgoff = offset >> 12
+        if file is None and flags_v & MAP.SHARED:
+            file = self.machine.filemap.shmem_file(length)
+            shmem = True
+            pgoff = 0
+        elif file is not None:
+            shmem = file.shmem
+        vma = mmap_region(mm, start, length, vm_flags, file, pgoff, shmem=shmem)
+        del vma
+        if flags_v & MAP.POPULATE or flags_v & MAP.LOCKED:
+            self.machine.populate(self, start, length,
+                                  write=bool(prot_v & PROT.WRITE) and not flags_v & MAP.SHARED)
+        return start
+
+    def munmap(self, addr: int, length: int | str) -> None:
+        """munmap(2)."""
+        self._check_alive()
+        addr, n = self._range(addr, length, "munmap", aligned=True)
+        do_munmap(self.mm, addr, page_align(n))
+
+    def mprotect(self, addr: int, length: int | str, prot: str | int) -> None:
+        """mprotect(2): ENOMEM if part of the range is unmapped (nothing changes then)."""
+        self._check_alive()
+        addr, n = self._range(addr, length, "mprotect", aligned=True)
+        prot_v = parse_prot(prot)
+        err = do_mprotect(self.mm, addr, addr + page_align(n), prot_to_vm(prot_v))
+        if err:
+            raise SyscallError(err, f"mprotect [{addr:#x}, +{n:#x}): "
+                               + ("part of the range is not mapped" if err == E.ENOMEM
+                                  else "the mapping does not allow that protection"))
+
+    def madvise(self, addr: int, length: int | str, advice: str) -> None:
+        """madvise(2) with advice "dontneed", "free", "pageout", "willneed", "random",
+        "sequential", "hugepage", "nohugepage", "cold", ..."""
+        self._check_alive()
+        addr, n = self._range(addr, length, "madvise", aligned=True)
+        if not isinstance(advice, str) or advice.lower().removeprefix("madv_") not in ADVICE:
+            raise InvalidArgument(f"madvise: unknown advice {advice!r}; choose one of "
+                                  + ", ".join(ADVICE))
+        advice = advice.lower().removeprefix("madv_")
+        err = do_madvise(self.mm, addr, addr + page_align(n), advice)
+        if err:
+            raise SyscallError(err, f"madvise [{addr:#x}, +{n:#x}) {advice}: "
+                               + ("part of the range is not mapped" if err == E.ENOMEM
+                                  else "not allowed on this mapping"))
+
+    def brk(self, new_end: int | None = None) -> int:
+        """brk(2): move the program break to ``new_end`` (None: just ask); returns the
+        break. ENOMEM if it would run into another mapping or below the heap start."""
+        self._check_alive()
+        mm = self.mm
+        if new_end is None:
+            return mm.brk
+        self._addr(new_end, "brk")
+        err = do_brk(mm, new_end)
+        if err:
+            raise SyscallError(err, f"brk({new_end:#x}): the heap cannot end there "
+                               f"(heap starts at {mm.start_brk:#x})")
+        return mm.brk
+
+    def sbrk(self, increment: int | str) -> int:
+        """sbrk(3): grow (or shrink, negative ints) the heap; returns the old break."""
+        self._check_alive()
+        if isinstance(increment, str):
+            increment = parse_size(increment, "sbrk increment")
+        if isinstance(increment, bool) or not isinstance(increment, int):
+            raise InvalidArgument(f"sbrk: increment {increment!r} is not a size")
+        old = self.mm.brk
+        self.brk(old + increment)
+        return old
+
+    # -- processes -----------------------------------------------------------------------
+    def fork(self, name: str | None = None) -> Task:
+        """fork(2): a child with a copy-on-write copy of this address space."""
+        self._check_alive()
+        return self.machine.do_fork(self, name)
+
+    def exec(self, name: str | None = None) -> None:
+        """execve(2): replace the address space with a fresh one (a new stack, no heap pages)."""
+        self._check_alive()
+        self.machine.do_exec(self, name)
+
+    def exit(self, code: int = 0) -> None:
+        """exit(2): free the address space; the task is a zombie until waited for."""
+        self._check_alive()
+        if isinstance(code, bool) or not isinstance(code, int) or not 0 <= code <= 255:
+            raise InvalidArgument(f"exit: code {code!r} must be an int from 0 to 255")
+        self.do_exit(code=code)
+
+    def do_exit(self, code: int = 0, signal: str | None = None) -> None:
+        self.machine.do_exit(self, code, signal)
+
+    def wait(self, child: Task | None = None) -> int:
+        """wait(2): reap a dead child; returns its exit code, or -signal number if a
+        signal killed it (like subprocess's returncode)."""
+        self._check_alive()
+        return self.machine.do_wait(self, child)
+
+    # -- views --------------------------------------------------------------------------
+    def maps(self) -> str:
+        """/proc/PID/maps."""
+        from ..observe.procfs import show_maps
+        return show_maps(self)
+
+    def smaps(self) -> str:
+        """/proc/PID/smaps."""
+        from ..observe.procfs import show_smaps
+        return show_smaps(self)
+
+    def pagemap(self, addr: int):
+        """/proc/PID/pagemap for one address: a ``PageInfo``."""
+        from ..observe.procfs import pagemap_entry
+        self._addr(addr)
+        return pagemap_entry(self, addr)
+
+    def status(self) -> str:
+        """/proc/PID/status (the memory lines)."""
+        from ..observe.procfs import show_status
+        return show_status(self)

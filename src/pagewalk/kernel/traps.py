@@ -1,0 +1,55 @@
+"""The trap boundary (arch/x86/kernel/traps.c, entry): where a user access that the
+MMU refused enters the kernel, and where signals are delivered on the way out.
+
+``user_access`` is what a user instruction does: translate through the TLB/MMU;
+on #PF run the kernel's handler and retry the instruction; on a fatal result,
+deliver the signal: the task dies and the caller gets the ``Signal`` exception.
+"""
+
+from __future__ import annotations
+
+from ..arch.mmu import GeneralProtection, PageFault
+from ..errors import BusError, KernelBug, Killed, SegmentationFault, Signal
+from ..mm.fault import FaultContext, SigInfo, do_user_addr_fault
+
+_SIGNALS: dict[str, type[Signal]] = {
+    "SIGSEGV": SegmentationFault, "SIGBUS": BusError, "SIGKILL": Killed,
+}
+
+
+def exc_page_fault(task, error_code: int, address: int) -> SigInfo | None:
+    """The #PF entry: read CR2 and the error code, handle, record the tracepoint."""
+    vmf = FaultContext(task, address, error_code)
+    vmf.steps.insert(0, "exc_page_fault")
+    sig = do_user_addr_fault(vmf)
+    machine = task.machine
+    if machine.tracers:
+        machine.record_fault(vmf, sig)
+    return sig
+
+
+def user_access(task, va: int, write: bool, instr: bool = False) -> int:
+    """One user-mode access to ``va``: return the pfn it reached, or deliver a signal."""
+    machine = task.machine
+    mmu = machine.mmu
+    for _ in range(machine.config.max_fault_retries):
+        try:
+            return mmu.translate(task.mm, va, write, instr)
+        except PageFault as pf:
+            sig = exc_page_fault(task, pf.error_code, pf.address)
+        except GeneralProtection:
+            sig = SigInfo("SIGSEGV", "SI_KERNEL", 0)    # #GP: si_addr is 0
+            if machine.tracers:
+                machine.record_gp(task, va, sig)
+        if sig is not None:
+            deliver_signal(task, sig)
+    raise KernelBug(f"page fault at {va:#x} still unresolved after "
+                    f"{machine.config.max_fault_retries} tries")
+
+
+def deliver_signal(task, sig: SigInfo) -> None:
+    """A fatal signal on return to user mode: the task dies (do_exit) and the
+    Python caller gets the matching ``Signal`` exception."""
+    task.do_exit(signal=sig.signal)
+    cls = _SIGNALS.get(sig.signal, Signal)
+    raise cls(sig.code, sig.address, task.pid)

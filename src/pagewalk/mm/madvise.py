@@ -1,0 +1,51 @@
+"""madvise (mm/madvise.c): advice about a range's future use."""
+
+from __future__ import annotations
+
+import errno
+
+from .memory import zap_pte_range
+from .vma import VM
+
+ADVICE = {
+    "normal": 0, "random": 1, "sequential": 2, "willneed": 3, "dontneed": 4,
+    "free": 8, "remove": 9, "dontfork": 10, "dofork": 11, "mergeable": 12,
+    "unmergeable": 13, "hugepage": 14, "nohugepage": 15, "dontdump": 16, "dodump": 17,
+    "wipeonfork": 18, "keeponfork": 19, "cold": 20, "pageout": 21,
+    "populate_read": 22, "populate_write": 23,
+}
+
+_FLAG_ADVICE = {
+    "random": (VM.RAND_READ, VM.SEQ_READ), "sequential": (VM.SEQ_READ, VM.RAND_READ),
+    "normal": (0, VM.SEQ_READ | VM.RAND_READ), "hugepage": (VM.HUGEPAGE, VM.NOHUGEPAGE),
+    "nohugepage": (VM.NOHUGEPAGE, VM.HUGEPAGE), "dontfork": (VM.DONTCOPY, 0),
+    "dofork": (0, VM.DONTCOPY), "wipeonfork": (VM.WIPEONFORK, 0),
+    "keeponfork": (0, VM.WIPEONFORK),
+}
+
+
+def do_madvise(mm, start: int, end: int, advice: str) -> int:
+    """Apply ``advice`` to [start, end); 0 or an errno (ENOMEM: a hole in the range,
+    after the mapped parts were advised, as Linux does)."""
+    from .mmap import split_vma, try_merge_around
+    machine = mm.machine
+    vmas = mm.mmap.overlapping(start, end)
+    hole = not vmas or vmas[0].vm_start > start or vmas[-1].vm_end < end or any(
+        a.vm_end != b.vm_start for a, b in zip(vmas, vmas[1:], strict=False))
+    if advice in ("dontneed", "free") and any(v.vm_flags & VM.LOCKED for v in vmas):
+        return errno.EINVAL
+    for vma in vmas:
+        lo, hi = max(start, vma.vm_start), min(end, vma.vm_end)
+        if advice in _FLAG_ADVICE:
+            if vma.vm_start < lo:
+                vma = split_vma(mm, vma, lo)
+            if vma.vm_end > hi:
+                split_vma(mm, vma, hi)
+            add, remove = _FLAG_ADVICE[advice]
+            vma.vm_flags = (vma.vm_flags | int(add)) & ~int(remove)
+            try_merge_around(mm, vma)
+        elif advice == "dontneed":
+            zap_pte_range(vma, lo, hi)
+        else:
+            machine.madvise_hook(vma, lo, hi, advice)
+    return errno.ENOMEM if hole else 0

@@ -1,0 +1,1 @@
+"""Observation: counters, tracepoints, /proc views, invariant checks, the demo."""

@@ -1,0 +1,34 @@
+"""/proc/vmstat: event counters under the kernel's names."""
+
+from __future__ import annotations
+
+import difflib
+
+VMSTAT_NAMES = (
+    "pgfault", "pgmajfault", "pgreuse", "pgalloc_normal", "pgfree", "pgactivate",
+    "pgdeactivate", "pgrefill", "pgpgin", "pgpgout", "pswpin", "pswpout",
+    "pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct",
+    "pgscan_anon", "pgscan_file", "pgsteal_anon", "pgsteal_file", "pginodesteal",
+    "kswapd_low_wmark_hit_quickly", "kswapd_high_wmark_hit_quickly", "pageoutrun",
+    "allocstall_normal", "workingset_refault_anon", "workingset_refault_file",
+    "workingset_activate_anon", "workingset_activate_file", "pglazyfree", "pglazyfreed",
+    "thp_fault_alloc", "thp_fault_fallback", "thp_split_pmd", "thp_split_page",
+    "thp_zero_page_alloc", "oom_kill", "swap_ra", "swap_ra_hit", "nr_dirtied", "nr_written",
+)
+
+
+class VmStat(dict):
+    """A dict of counters; every known name starts at 0, an unknown name is a KeyError
+    that suggests the nearest known one."""
+
+    def __init__(self) -> None:
+        super().__init__({name: 0 for name in VMSTAT_NAMES})
+
+    def __missing__(self, key: str) -> int:
+        close = difflib.get_close_matches(str(key), list(self), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise KeyError(f"no vmstat counter {key!r}{hint}")
+
+    def show(self) -> str:
+        """The /proc/vmstat text."""
+        return "".join(f"{k} {v}\n" for k, v in self.items())
