@@ -158,7 +158,8 @@ def sc_h(h: HostMachine) -> list[Row]:
     a = isolated(t, L)
     t.touch(a, L, True)
     t.madvise(a, L, "dontneed")
-    rows: list[Row] = [("dontneed; read all", t.touch(a, L)), ("then write all", t.touch(a, L, True))]
+    rows: list[Row] = [("dontneed; read all", t.touch(a, L)),
+                       ("then write all", t.touch(a, L, True))]
     b = isolated(t, L)
     t.touch(b, L, True)
     t.madvise(b, L, "free")
@@ -374,7 +375,7 @@ def main() -> int:
     out: list[str] = []
     for letter in ns.letters:
         results: list[list[Row]] = []
-        reps = 1 if letter == "n" else ns.repeat
+        reps = min(3, ns.repeat) if letter == "n" else ns.repeat
         for _ in range(reps):
             with HostMachine() as h:
                 results.append(SCENARIOS[letter](h))
@@ -383,7 +384,10 @@ def main() -> int:
             out.append(f"| {letter} | {label} | {_cell(vals)} | {len(vals)} |")
         print("\n".join(out[-len(results[0]):]), flush=True)
     if ns.md:
-        with open(ns.md, "a") as f:
+        st = host_settings()
+        with open(ns.md, "w") as f:
+            f.write(f"Kernel {st['kernel']}; settings: {st}\n\n")
+            f.write("| | step | min / maj (lo..hi over runs) | runs |\n|---|---|---|---|\n")
             f.write("\n".join(out) + "\n")
     print(host_settings(), file=sys.stderr)
     return 0
