@@ -1,0 +1,92 @@
+"""``linux``: a two-list (active/inactive) approximation of the kernel's LRU.
+
+The exact rules are documented in :mod:`pagewalk.trace.policies`; this kernel
+and :class:`pagewalk.trace.reference.Linux` implement them.  Lists are linked
+lists over page ids (head = most recently added); ``lst[p]`` is 1 for
+inactive, 2 for active; ``ref[p]`` is the PG_referenced flag.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .common import HIT, NEED_FRAME, access, evict
+
+INACTIVE = 1
+ACTIVE = 2
+
+
+@njit(cache=True, inline="always")
+def _unlink(link, heads, tails, sizes, lst, x):
+    q = lst[x]
+    prv = link[x, 0]
+    nxt = link[x, 1]
+    if prv >= 0:
+        link[prv, 1] = nxt
+    else:
+        heads[q] = nxt
+    if nxt >= 0:
+        link[nxt, 0] = prv
+    else:
+        tails[q] = prv
+    sizes[q] -= 1
+    lst[x] = 0
+
+
+@njit(cache=True, inline="always")
+def _push(link, heads, tails, sizes, lst, x, q):
+    h = heads[q]
+    link[x, 0] = -1
+    link[x, 1] = h
+    if h >= 0:
+        link[h, 0] = x
+    else:
+        tails[q] = x
+    heads[q] = x
+    sizes[q] += 1
+    lst[x] = q
+
+
+@njit(cache=True)
+def run_linux(ids, writes, npages, frames, demand, cnt):
+    st = np.zeros(npages, np.uint8)
+    link = np.full((npages, 2), -1, np.int64)
+    lst = np.zeros(npages, np.int8)
+    ref = np.zeros(npages, np.uint8)
+    heads = np.full(3, -1, np.int64)
+    tails = np.full(3, -1, np.int64)
+    sizes = np.zeros(3, np.int64)
+    for i in range(ids.size):
+        x = np.int64(ids[i])
+        a = access(st, x, writes[i], demand, cnt)
+        if a == HIT:
+            if lst[x] == INACTIVE and ref[x]:
+                _unlink(link, heads, tails, sizes, lst, x)
+                _push(link, heads, tails, sizes, lst, x, ACTIVE)
+                ref[x] = 0
+            else:
+                ref[x] = 1
+            continue
+        if a != NEED_FRAME:
+            continue
+        if sizes[INACTIVE] + sizes[ACTIVE] == frames:
+            # shrink_active_list: keep inactive >= active
+            while sizes[ACTIVE] > sizes[INACTIVE]:
+                v = tails[ACTIVE]
+                _unlink(link, heads, tails, sizes, lst, v)
+                ref[v] = 0
+                _push(link, heads, tails, sizes, lst, v, INACTIVE)
+            # shrink_inactive_list: referenced pages get a second chance
+            while True:
+                v = tails[INACTIVE]
+                _unlink(link, heads, tails, sizes, lst, v)
+                if ref[v]:
+                    ref[v] = 0
+                    _push(link, heads, tails, sizes, lst, v, INACTIVE)
+                else:
+                    break
+            evict(st, v, demand, cnt)
+        ref[x] = 0
+        _push(link, heads, tails, sizes, lst, x, INACTIVE)
+    return cnt

@@ -1,0 +1,99 @@
+"""OPT (Belady's MIN): evict the resident page whose next use is furthest away.
+
+``next_use[i]`` is the index of the next access to the page of access ``i``;
+when there is none it is ``n + id`` (n = trace length, id = the page's dense id,
+i.e. its rank of first appearance), so keys never tie: among pages never used
+again the one that first appeared latest is evicted.  (Which of those is
+evicted cannot change any count.)  Resident pages sit in an indexed max-heap
+keyed by next use.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .common import HIT, NEED_FRAME, access, evict
+
+
+@njit(cache=True)
+def next_use(ids, npages):
+    """Index of the next access to the same page, or ``n + id`` if none."""
+    n = ids.size
+    out = np.empty(n, np.int64)
+    last = np.empty(npages, np.int64)
+    for p in range(npages):
+        last[p] = n + p
+    for i in range(n - 1, -1, -1):
+        p = ids[i]
+        out[i] = last[p]
+        last[p] = i
+    return out
+
+
+@njit(cache=True, inline="always")
+def _sift_up(key, page, pos, j):
+    k = key[j]
+    pg = page[j]
+    while j > 0:
+        parent = (j - 1) >> 1
+        if key[parent] >= k:
+            break
+        key[j] = key[parent]
+        page[j] = page[parent]
+        pos[page[j]] = j
+        j = parent
+    key[j] = k
+    page[j] = pg
+    pos[pg] = j
+
+
+@njit(cache=True, inline="always")
+def _sift_down(key, page, pos, j, size):
+    k = key[j]
+    pg = page[j]
+    while True:
+        c = 2 * j + 1
+        if c >= size:
+            break
+        if c + 1 < size and key[c + 1] > key[c]:
+            c += 1
+        if key[c] <= k:
+            break
+        key[j] = key[c]
+        page[j] = page[c]
+        pos[page[j]] = j
+        j = c
+    key[j] = k
+    page[j] = pg
+    pos[pg] = j
+
+
+@njit(cache=True)
+def run_opt(ids, writes, npages, frames, demand, cnt, nxt):
+    st = np.zeros(npages, np.uint8)
+    key = np.empty(frames, np.int64)
+    page = np.empty(frames, np.int64)
+    pos = np.full(npages, -1, np.int64)
+    size = 0
+    for i in range(ids.size):
+        p = np.int64(ids[i])
+        a = access(st, p, writes[i], demand, cnt)
+        if a == HIT:
+            j = pos[p]
+            key[j] = nxt[i]  # the key only grows: it was <= i
+            _sift_up(key, page, pos, j)
+        elif a == NEED_FRAME:
+            if size < frames:
+                key[size] = nxt[i]
+                page[size] = p
+                _sift_up(key, page, pos, size)
+                size += 1
+            else:
+                v = page[0]
+                pos[v] = -1
+                evict(st, v, demand, cnt)
+                key[0] = nxt[i]
+                page[0] = p
+                _sift_down(key, page, pos, 0, size)
+    return cnt

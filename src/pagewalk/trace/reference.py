@@ -1,0 +1,324 @@
+"""The reference engine: every policy and both modes in plain Python.
+
+This is the readable twin of :mod:`pagewalk.trace.fast`; it defines what the
+kernels must compute, and ``replay(..., engine="reference")`` runs it.  It is
+slow (a few hundred thousand accesses per second) and meant for reading,
+teaching and the differential tests.
+
+A policy holds at most ``frames`` pages and has two operations:
+
+* ``hit(p, i)``: page ``p``, which it holds, is accessed (``i`` is the access's
+  index in the trace);
+* ``miss(p, i)``: page ``p`` needs a frame; if all ``frames`` are used the
+  policy first chooses and drops a victim, which it returns (else ``None``),
+  then it takes ``p``.
+
+:func:`replay_reference` applies the access rules of the chosen mode (see
+:mod:`pagewalk.trace.replay`) and calls the policy.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from sortedcontainers import SortedList
+
+
+class LRU:
+    """Least recently used: an OrderedDict, most recent at the end."""
+
+    def __init__(self, frames: int, trace: Sequence[int]) -> None:
+        self.frames = frames
+        self.pages: OrderedDict[int, None] = OrderedDict()
+
+    def hit(self, p: int, i: int) -> None:
+        self.pages.move_to_end(p)
+
+    def miss(self, p: int, i: int) -> int | None:
+        victim = None
+        if len(self.pages) == self.frames:
+            victim, _ = self.pages.popitem(last=False)
+        self.pages[p] = None
+        return victim
+
+
+class FIFO:
+    """First in, first out: hits change nothing."""
+
+    def __init__(self, frames: int, trace: Sequence[int]) -> None:
+        self.frames = frames
+        self.pages: OrderedDict[int, None] = OrderedDict()
+
+    def hit(self, p: int, i: int) -> None:
+        pass
+
+    def miss(self, p: int, i: int) -> int | None:
+        victim = None
+        if len(self.pages) == self.frames:
+            victim, _ = self.pages.popitem(last=False)
+        self.pages[p] = None
+        return victim
+
+
+class Clock:
+    """Second chance: a ring of frames, a hand and a reference bit per page.
+
+    A hit sets the bit; the page that faults in gets its bit set as well (the
+    access completes after the fault).  On a miss with every frame used the
+    hand clears set bits until it finds a clear one; that page is the victim,
+    the new page takes its slot and the hand moves on by one.
+    """
+
+    def __init__(self, frames: int, trace: Sequence[int]) -> None:
+        self.frames = frames
+        self.ring: list[int] = []
+        self.hand = 0
+        self.referenced: dict[int, bool] = {}
+
+    def hit(self, p: int, i: int) -> None:
+        self.referenced[p] = True
+
+    def miss(self, p: int, i: int) -> int | None:
+        self.referenced[p] = True
+        if len(self.ring) < self.frames:
+            self.ring.append(p)
+            return None
+        while self.referenced[self.ring[self.hand]]:
+            self.referenced[self.ring[self.hand]] = False
+            self.hand = (self.hand + 1) % self.frames
+        victim = self.ring[self.hand]
+        del self.referenced[victim]
+        self.ring[self.hand] = p
+        self.hand = (self.hand + 1) % self.frames
+        return victim
+
+
+def next_uses(trace: Sequence[int]) -> list[int]:
+    """For each access, the index of the next access to the same page; for the
+    last access to a page, ``len(trace) + rank`` where rank is the page's order
+    of first appearance (so that no two keys are equal)."""
+    n = len(trace)
+    rank: dict[int, int] = {}
+    for p in trace:
+        rank.setdefault(p, len(rank))
+    out = [0] * n
+    last = {p: n + r for p, r in rank.items()}
+    for i in range(n - 1, -1, -1):
+        out[i] = last[trace[i]]
+        last[trace[i]] = i
+    return out
+
+
+class OPT:
+    """Belady's MIN: evict the page whose next use is furthest in the future."""
+
+    def __init__(self, frames: int, trace: Sequence[int]) -> None:
+        self.frames = frames
+        self.next_use = next_uses(trace)
+        self.key: dict[int, int] = {}
+
+    def hit(self, p: int, i: int) -> None:
+        self.key[p] = self.next_use[i]
+
+    def miss(self, p: int, i: int) -> int | None:
+        victim = None
+        if len(self.key) == self.frames:
+            victim = max(self.key, key=self.key.__getitem__)
+            del self.key[victim]
+        self.key[p] = self.next_use[i]
+        return victim
+
+
+class ARC:
+    """Adaptive Replacement Cache with libCacheSim's conventions (see
+    :mod:`pagewalk.trace.fast.arc` for the rules).  OrderedDicts keep the most
+    recent page at the end; ``p`` is a float."""
+
+    def __init__(self, frames: int, trace: Sequence[int]) -> None:
+        self.frames = frames
+        self.t1: OrderedDict[int, None] = OrderedDict()
+        self.t2: OrderedDict[int, None] = OrderedDict()
+        self.b1: OrderedDict[int, None] = OrderedDict()
+        self.b2: OrderedDict[int, None] = OrderedDict()
+        self.p = 0.0
+
+    def hit(self, x: int, i: int) -> None:
+        self.t1.pop(x, None)
+        self.t2.pop(x, None)
+        self.t2[x] = None
+
+    def _replace(self, in_b2: bool) -> int:
+        t1 = len(self.t1)
+        if (t1 > 0 and (t1 > self.p or (t1 == self.p and in_b2))) or not self.t2:
+            victim, _ = self.t1.popitem(last=False)
+            self.b1[victim] = None
+        else:
+            victim, _ = self.t2.popitem(last=False)
+            self.b2[victim] = None
+        return victim
+
+    def miss(self, x: int, i: int) -> int | None:
+        full = len(self.t1) + len(self.t2) == self.frames
+        victim = None
+        if x in self.b1 or x in self.b2:
+            in_b2 = x in self.b2
+            if not in_b2:
+                self.p = min(self.p + max(len(self.b2) / len(self.b1), 1.0), float(self.frames))
+                del self.b1[x]
+            else:
+                self.p = max(self.p - max(len(self.b1) / len(self.b2), 1.0), 0.0)
+                del self.b2[x]
+            if full:
+                victim = self._replace(in_b2)
+            self.t2[x] = None
+            return victim
+        if full:
+            if len(self.t1) + len(self.b1) + 1 > self.frames:
+                if self.b1:
+                    self.b1.popitem(last=False)
+                    victim = self._replace(False)
+                else:
+                    victim, _ = self.t1.popitem(last=False)
+            else:
+                total = len(self.t1) + len(self.b1) + len(self.t2) + len(self.b2)
+                if total >= 2 * self.frames and self.b2:
+                    self.b2.popitem(last=False)
+                victim = self._replace(False)
+        self.t1[x] = None
+        return victim
+
+
+class LFU:
+    """Least frequently used; ties go to the page that reached its frequency
+    first (libCacheSim's order).  A SortedList of (frequency, stamp, page)."""
+
+    def __init__(self, frames: int, trace: Sequence[int]) -> None:
+        self.frames = frames
+        self.entries: SortedList = SortedList()
+        self.entry: dict[int, tuple[int, int, int]] = {}
+        self.stamp = 0
+
+    def _set(self, p: int, freq: int) -> None:
+        self.stamp += 1
+        self.entry[p] = (freq, self.stamp, p)
+        self.entries.add(self.entry[p])
+
+    def hit(self, p: int, i: int) -> None:
+        freq, _, _ = self.entry[p]
+        self.entries.remove(self.entry[p])
+        self._set(p, freq + 1)
+
+    def miss(self, p: int, i: int) -> int | None:
+        victim = None
+        if len(self.entry) == self.frames:
+            _, _, victim = self.entries.pop(0)
+            del self.entry[victim]
+        self._set(p, 1)
+        return victim
+
+
+class Linux:
+    """Active/inactive lists (the rules are in :mod:`pagewalk.trace.policies`).
+    OrderedDicts with the list head at the end, the tail at the start."""
+
+    def __init__(self, frames: int, trace: Sequence[int]) -> None:
+        self.frames = frames
+        self.active: OrderedDict[int, None] = OrderedDict()
+        self.inactive: OrderedDict[int, None] = OrderedDict()
+        self.referenced: set[int] = set()
+
+    def hit(self, p: int, i: int) -> None:
+        if p in self.inactive and p in self.referenced:
+            del self.inactive[p]
+            self.active[p] = None  # activate
+            self.referenced.discard(p)
+        else:
+            self.referenced.add(p)  # mark_page_accessed's first touch
+
+    def _reclaim(self) -> int:
+        while len(self.active) > len(self.inactive):  # shrink_active_list
+            page, _ = self.active.popitem(last=False)
+            self.referenced.discard(page)
+            self.inactive[page] = None
+        while True:  # shrink_inactive_list
+            page, _ = self.inactive.popitem(last=False)
+            if page in self.referenced:
+                self.referenced.discard(page)
+                self.inactive[page] = None  # second chance
+            else:
+                return page
+
+    def miss(self, p: int, i: int) -> int | None:
+        victim = None
+        if len(self.active) + len(self.inactive) == self.frames:
+            victim = self._reclaim()
+        self.referenced.discard(p)
+        self.inactive[p] = None
+        return victim
+
+
+POLICIES = {"lru": LRU, "fifo": FIFO, "clock": Clock, "opt": OPT, "arc": ARC,
+            "lfu": LFU, "linux": Linux}
+
+
+def replay_reference(ids: Sequence[int], writes: Sequence[bool], frames: int,
+                     policy: str, demand: bool) -> dict[str, int]:
+    """Replay page ids (``writes[i]`` true for a write) and return the counters:
+    accesses, minor, major, pswpin, pswpout, zero_maps, evictions.
+
+    Cache mode: every access to a page the policy does not hold is a miss;
+    "minor" counts first accesses, "major" accesses to pages seen before.
+    Demand mode: the rules of :mod:`pagewalk.trace.replay`, verbatim.
+    """
+    ids = [int(p) for p in ids]
+    pol = POLICIES[policy](frames, ids)
+    c = dict(accesses=len(ids), minor=0, major=0, pswpin=0, pswpout=0, zero_maps=0,
+             evictions=0)
+    state: dict[int, str] = {}      # absent = NONE; "zero", "resident", "swapped"
+    dirty: set[int] = set()
+    swap_copy: set[int] = set()
+
+    def take_frame(p: int, i: int) -> None:
+        victim = pol.miss(p, i)
+        if victim is not None:
+            c["evictions"] += 1
+            if demand and (victim in dirty or victim not in swap_copy):
+                c["pswpout"] += 1
+            dirty.discard(victim)
+            swap_copy.add(victim)
+            state[victim] = "swapped"
+
+    for i, (p, w) in enumerate(zip(ids, writes, strict=True)):
+        s = state.get(p, "none")
+        if s == "resident":
+            if demand and w:
+                dirty.add(p)
+            pol.hit(p, i)
+        elif not demand:
+            c["minor" if s == "none" else "major"] += 1
+            state[p] = "resident"
+            take_frame(p, i)
+        elif s == "none" and not w:
+            c["minor"] += 1
+            c["zero_maps"] += 1
+            state[p] = "zero"                      # map the shared zero page
+        elif s == "zero" and not w:
+            pass                                   # reading the zero page: a hit
+        elif s in ("none", "zero"):
+            c["minor"] += 1                        # do_anonymous_page
+            state[p] = "resident"
+            dirty.add(p)
+            swap_copy.discard(p)
+            take_frame(p, i)
+        else:                                      # do_swap_page
+            c["major"] += 1
+            c["pswpin"] += 1
+            state[p] = "resident"
+            if w:
+                dirty.add(p)
+                swap_copy.discard(p)               # the swap slot is freed
+            else:
+                swap_copy.add(p)
+            take_frame(p, i)
+    return c
