@@ -25,6 +25,17 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    """pagewalk: Linux demand paging, executable."""
+    if version:
+        from . import __version__
+        typer.echo(f"pagewalk {__version__}")
+        raise typer.Exit()
+
+
 def _register() -> None:
     from .observe import demo
     demo.register(app)
