@@ -89,6 +89,10 @@ class Machine:
     def lru_cache_add(self, page: Page) -> None:
         self.lru.add(page, active=False)
 
+    def mark_page_accessed(self, page: Page) -> None:
+        """A read()/write() syscall used ``page`` (the reclaim layer ages on it)."""
+        return None
+
     def madvise_hook(self, vma, start: int, end: int, advice: str) -> None:
         """madvise advice handled by the swap/file/THP layers."""
         return None
