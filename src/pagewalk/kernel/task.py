@@ -301,6 +301,21 @@ class Task:
                                + ("part of the range is not mapped" if err == E.ENOMEM
                                   else "not allowed on this mapping"))
 
+    def msync(self, addr: int, length: int | str, flags: str = "sync") -> None:
+        """msync(2): write back the range's dirty shared file pages; their entries
+        become clean and read-only again, so the next write faults (write-notify)."""
+        self._check_alive()
+        addr, n = self._range(addr, length, "msync", aligned=True)
+        if flags not in ("sync", "async", "invalidate"):
+            raise InvalidArgument(f"msync: flags {flags!r}; choose 'sync', 'async' or "
+                                  "'invalidate'")
+        if flags == "async":                # MS_ASYNC starts nothing since 2.6.19
+            return
+        err = self.machine.filemap.msync(self.mm, addr, addr + page_align(n))
+        if err:
+            raise SyscallError(err, f"msync [{addr:#x}, +{n:#x}): part of the range is "
+                               "not mapped")
+
     def brk(self, new_end: int | None = None) -> int:
         """brk(2): move the program break to ``new_end`` (None: just ask); returns the
         break. ENOMEM if it would run into another mapping or below the heap start."""

@@ -118,8 +118,11 @@ def mmap_region(mm, addr: int, length: int, vm_flags: int, file=None, pgoff: int
 
 def _remove_vma(mm, vma: VMA) -> None:
     mm.mmap.remove(vma)
-    if vma.vm_file is not None:
-        vma.vm_file.mapping.i_mmap.pop(vma, None)
+    f = vma.vm_file
+    if f is not None:
+        f.mapping.i_mmap.pop(vma, None)
+        if f.anonymous and not f.mapping.i_mmap:
+            mm.machine.filemap.truncate(f)      # the last mapping of shared anon memory
 
 
 def split_vma(mm, vma: VMA, addr: int) -> VMA:

@@ -36,6 +36,8 @@ class PG(IntFlag):
     buddy = 1 << 16         # free, in the buddy allocator
     reclaim = 1 << 17
     anon = 1 << 18          # PageAnon (the kernel encodes it in ->mapping's low bit)
+    readahead = 1 << 19     # PG_readahead: reaching this page starts the next async readahead
+    lazyfree = 1 << 20      # MADV_FREE'd anonymous page (clean: may be dropped, not swapped)
 
 
 class Page:
