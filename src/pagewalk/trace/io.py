@@ -43,8 +43,7 @@ _LACKEY_RE = re.compile(rb"^\s*[ILSM]\s+[0-9a-fA-F]+,\d+\s*$")
 
 def _open(path: Path, raw: BinaryIO) -> BinaryIO:
     """The decompressed stream of ``raw`` (gzip/zstd by magic bytes)."""
-    magic = raw.read(4)
-    raw.seek(0)
+    magic = raw.peek(4)[:4]  # type: ignore[attr-defined]
     if magic[:2] == _GZIP:
         return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
     if magic == _ZSTD:
@@ -66,7 +65,7 @@ def _sniff(head: bytes) -> str:
     return "text"
 
 
-def load_trace(path: str | os.PathLike, format: str = "auto", *,  # noqa: A002
+def load_trace(path: str | os.PathLike, format: str = "auto", *,
                progress: bool | None = None) -> Trace:
     """Read the trace at ``path``; see the module docstring for the formats.
 
@@ -78,7 +77,7 @@ def load_trace(path: str | os.PathLike, format: str = "auto", *,  # noqa: A002
         raise InvalidArgument(f"load_trace: format={format!r}; write one of "
                               + ", ".join(repr(f) for f in FORMATS))
     path = Path(path)
-    if not path.is_file():
+    if not path.exists() or path.is_dir():
         raise FileNotFoundError(f"{path}: no such trace file")
     with ExitStack() as stack:
         raw = stack.enter_context(open(path, "rb"))
@@ -88,11 +87,11 @@ def load_trace(path: str | os.PathLike, format: str = "auto", *,  # noqa: A002
         head = stream.read(1 << 16) if stream is not raw else raw.read(1 << 16)
         kind = _sniff(head) if format == "auto" else format
         if kind == "binary":
-            if stream is raw:
+            if stream is raw and path.is_file():
                 return binfmt.read_binary_file(path)
             return binfmt.parse_binary(head + stream.read(), str(path))
         if kind == "numpy":
-            data = io.BytesIO(head + stream.read()) if stream is not raw else path
+            data = path if stream is raw and path.is_file() else io.BytesIO(head + stream.read())
             return _load_numpy(data, str(path))
         show = sys.stderr.isatty() if progress is None else progress
         return _parse_stream(stream, raw, head, kind, path, show)
@@ -129,12 +128,17 @@ def _load_numpy(data: io.BytesIO | Path, name: str) -> Trace:
     return Trace.from_addresses(arr, source=name)
 
 
-def _progress(show: bool, total: int, name: str):
+def _progress(show: bool, total: int | None, name: str):
     if not show:
         return None
     from rich.console import Console
-    from rich.progress import (BarColumn, DownloadColumn, Progress, TimeRemainingColumn,
-                               TransferSpeedColumn)
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
     prog = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                     TransferSpeedColumn(), TimeRemainingColumn(),
                     console=Console(stderr=True), transient=True)
@@ -155,7 +159,9 @@ def _parse_stream(stream: BinaryIO, raw: BinaryIO, head: bytes, kind: str, path:
     w_parts: list[np.ndarray] = []
     line_base = 0
     carry = head
-    prog = _progress(show, os.path.getsize(path), path.name)
+    seekable = raw.seekable()
+    done = 0
+    prog = _progress(show, os.path.getsize(path) if path.is_file() else None, path.name)
     try:
         eof = False
         while not eof or carry:
@@ -185,7 +191,8 @@ def _parse_stream(stream: BinaryIO, raw: BinaryIO, head: bytes, kind: str, path:
                     pages = np.empty(pages.size * 2, np.uint64)
                     writes = np.empty(pages.size, np.bool_)
             if prog is not None:
-                prog.update(prog.task_ids[0], completed=raw.tell())
+                done += len(data)
+                prog.update(prog.task_ids[0], completed=raw.tell() if seekable else done)
     finally:
         if prog is not None:
             prog.stop()

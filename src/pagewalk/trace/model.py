@@ -25,7 +25,6 @@ from ..errors import InvalidArgument
 from ..units import PAGE_SHIFT
 
 
-
 @njit(cache=True)
 def _densify(pages, keys, vals, table, n_distinct, out, start):
     """Map ``pages[start:]`` to dense ids with an open-addressing hash table

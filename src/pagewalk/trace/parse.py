@@ -93,7 +93,7 @@ def parse_lackey(buf, pages, writes, page_shift):
         if i >= n:
             break
         c = buf[i]
-        if c == _NL or c == _CR:
+        if c in (_NL, _CR):
             i = _skip_line(buf, i, n)
             lines += 1
             continue
@@ -173,7 +173,7 @@ def parse_text(buf, pages, writes, page_shift):
         if i >= n:
             break
         c = buf[i]
-        if c == _NL or c == _CR or c == 35:  # blank or '#'
+        if c in (_NL, _CR, 35):  # blank or a comment
             i = _skip_line(buf, i, n)
             lines += 1
             continue

@@ -98,7 +98,7 @@ def run_arc(ids, writes, npages, frames, demand, cnt):
             continue
         full = sizes[T1] + sizes[T2] == frames
         q = lst[x]
-        if q == B1 or q == B2:
+        if q in (B1, B2):
             if q == B1:
                 delta = max(sizes[B2] / sizes[B1], 1.0)
                 p_target = min(p_target + delta, float(frames))
