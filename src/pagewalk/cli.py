@@ -40,6 +40,12 @@ def _register() -> None:
     from .observe import demo
     demo.register(app)
     try:
+        from .scenario import commands as scenario_commands
+    except ImportError:  # pragma: no cover - the scenario layer is optional while it is built
+        pass
+    else:
+        scenario_commands.register(app)
+    try:
         from .trace import commands as trace_commands
     except ImportError:  # pragma: no cover - the trace layer is optional while it is built
         return

@@ -1,0 +1,47 @@
+"""``pagewalk run --plot out.png``: RSS and cumulative faults of every task over the steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .runner import RunResult
+
+
+def plot_run(result: RunResult, out: str | Path) -> Path:
+    """Write a PNG with two panels: resident pages per task (top) and cumulative
+    minor (solid) and major (dashed) faults per task (bottom), step by step."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = [r for r in result.steps if r.cumulative]
+    xs = [r.step.index for r in steps]
+    tasks = list(dict.fromkeys(t for r in steps for t in r.cumulative))
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, task in enumerate(tasks):
+        c = colors[i % len(colors)]
+        pts = [(r.step.index, r.rss.get(task)) for r in steps if task in r.rss]
+        ax1.step([p[0] for p in pts], [p[1] for p in pts], where="post", color=c,
+                 label=task, linewidth=2)
+        cum = [(r.step.index, *r.cumulative[task]) for r in steps if task in r.cumulative]
+        ax2.step([p[0] for p in cum], [p[1] for p in cum], where="post", color=c,
+                 label=f"{task} minor", linewidth=2)
+        if any(p[2] for p in cum):
+            ax2.step([p[0] for p in cum], [p[2] for p in cum], where="post", color=c,
+                     linestyle="--", label=f"{task} major", linewidth=2)
+    ax1.set_ylabel("RSS (pages)")
+    ax1.set_title(result.scenario.title, fontsize=11)
+    ax1.legend(loc="upper left", fontsize=8)
+    ax1.grid(alpha=0.3)
+    ax2.set_ylabel("cumulative faults")
+    ax2.set_xlabel("step")
+    ax2.legend(loc="upper left", fontsize=8)
+    ax2.grid(alpha=0.3)
+    ax2.set_xticks(xs)
+    ax2.set_xticklabels([f"{r.step.index}\n{r.step.op}" for r in steps], fontsize=7)
+    fig.tight_layout()
+    out = Path(out)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
