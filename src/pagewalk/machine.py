@@ -20,7 +20,7 @@ from .errors import InvalidArgument, SyscallError
 from .kernel.task import Task
 from .mm.filemap import FileMap
 from .mm.huge_memory import Thp
-from .mm.lru import LruVec
+from .mm.lru import LruVec, folio_mark_accessed
 from .mm.memory import copy_page_range
 from .mm.mm_types import MmStruct
 from .mm.mmap import do_munmap, mmap_region
@@ -31,6 +31,7 @@ from .mm.phys import PhysicalMemory
 from .mm.rmap import anon_vma_fork
 from .mm.swap_state import SwapSubsystem
 from .mm.vma import VM, VMA
+from .mm.vmscan import Reclaim, madvise_cold_or_pageout, madvise_free
 from .observe.tracepoints import FaultRecord, Tracer
 from .observe.vmstat import VmStat
 
@@ -60,6 +61,7 @@ class Machine:
         self.tasks: dict[int, Task] = {}
         self.next_pid = 1
         self.tracers: list[Tracer] = []
+        self.reclaim = Reclaim(self)            # watermarks, kswapd, direct reclaim
 
     def __repr__(self) -> str:
         c = self.config
@@ -68,12 +70,18 @@ class Machine:
 
     # -- memory allocation (the page allocator's callers) -----------------------------
     def alloc_page(self, reason: str = "") -> Page | None:
-        """One frame for the kernel's use; reclaims (and finally returns None) when
-        free memory runs out."""
-        page = self.phys.alloc_pages(0)
-        if page is None:
-            page = self.reclaim_and_retry()
-        return page
+        """One frame for the kernel's use (__alloc_pages). At or below the low
+        watermark kswapd runs first; at or below min, direct reclaim; None when
+        reclaim frees nothing (the caller answers ENOMEM / VM_FAULT_OOM)."""
+        wm = self.reclaim.watermarks
+        phys = self.phys
+        if phys.nr_free <= wm.low:
+            self.reclaim.wakeup_kswapd()
+        if phys.nr_free > wm.min:
+            page = phys.alloc_pages(0)
+            if page is not None:
+                return page
+        return self.reclaim_and_retry()
 
     def alloc_user_page(self, vmf=None) -> Page | None:
         """A frame for a user page (alloc_page(GFP_HIGHUSER_MOVABLE)); None: VM_FAULT_OOM."""
@@ -83,19 +91,35 @@ class Machine:
         return page
 
     def reclaim_and_retry(self) -> Page | None:
-        """Direct reclaim, then try again (issue 3 fills reclaim in)."""
-        return None
+        """The allocator's slow path: direct reclaim while it makes progress, until
+        free memory is above the min watermark; None: nothing left to reclaim."""
+        wm = self.reclaim.watermarks
+        while self.phys.nr_free <= wm.min:
+            if not self.reclaim.try_to_free_pages():
+                return None
+        return self.phys.alloc_pages(0)
 
     def lru_cache_add(self, page: Page) -> None:
         self.lru.add(page, active=False)
 
     def mark_page_accessed(self, page: Page) -> None:
-        """A read()/write() syscall used ``page`` (the reclaim layer ages on it)."""
-        return None
+        """A read()/write() syscall used ``page``: the two-touch rule (mm/lru.py)."""
+        folio_mark_accessed(self, page)
 
     def madvise_hook(self, vma, start: int, end: int, advice: str) -> None:
-        """madvise advice handled by the swap/file/THP layers."""
-        return None
+        """madvise advice handled by the swap and reclaim layers: "cold", "pageout",
+        "free" (MADV_FREE), "willneed" (swap-in readahead for anonymous memory)."""
+        if advice in ("cold", "pageout"):
+            madvise_cold_or_pageout(self, vma, start, end, pageout=advice == "pageout")
+        elif advice == "free":
+            madvise_free(self, vma, start, end)
+        elif advice == "willneed":
+            if vma.vm_file is None:
+                self.swap.force_swapin_readahead(vma, start, end)
+            else:
+                hook = getattr(self.filemap, "madvise_willneed", None)
+                if hook is not None:
+                    hook(vma, start, end)
 
     def populate(self, task: Task, start: int, length: int, write: bool) -> None:
         """MAP_POPULATE / MAP_LOCKED: fault the range in now (populate_vma_page_range)."""

@@ -367,7 +367,11 @@ def wp_page_copy(vmf: FaultContext) -> int:
     old = vmf.page
     zero = (vmf.orig_pte & PFN_MASK) >> 12 == ZERO_PFN and old is None
     anon_vma_prepare(vma, vmf.steps)
+    if old is not None:
+        old.refcount += 1                       # hold it: reclaim skips a page in use
     new = machine.alloc_user_page(vmf)
+    if old is not None:
+        old.refcount -= 1
     if new is None:
         return int(VM_FAULT.OOM)
     if zero:

@@ -4,7 +4,12 @@ Four evictable lists, as in Linux without MGLRU: inactive and active, for anon
 (swap-backed) and file pages. Each list is an insertion-ordered dict of pages,
 newest last; reclaim scans from the oldest end (the tail, in kernel terms).
 New pages enter the inactive list; ``mark_page_accessed`` promotes an inactive
-page referenced twice; reclaim (mm/reclaim.py) ages and shrinks the lists.
+page referenced twice; reclaim (mm/vmscan.py) ages and shrinks the lists.
+
+Which list a page belongs on follows its flags, as ``folio_lru_list`` does:
+swap-backed pages (anonymous, shmem, swap cache) on the anon lists, everything
+else on the file lists, including MADV_FREE'd anonymous pages, which lose
+PG_swapbacked ("lazyfree") until they are written again.
 """
 
 from __future__ import annotations
@@ -46,7 +51,45 @@ class LruVec:
     def count(self, name: str) -> int:
         return len(self.lists[name])
 
+    def move(self, page: Page, active: bool) -> None:
+        """Take ``page`` off its list and put it at the head of the list its flags
+        and ``active`` call for (activation, deactivation, rotation)."""
+        self.delete(page)
+        self.add(page, active)
+
+    def oldest(self, name: str, n: int) -> list[Page]:
+        """Up to ``n`` pages from the tail (the oldest end) of list ``name``."""
+        out: list[Page] = []
+        for page in self.lists[name]:
+            if len(out) >= n:
+                break
+            out.append(page)
+        return out
+
 
 def lru_cache_add(machine, page: Page) -> None:
     """folio_add_lru: a new page goes to the inactive list of its kind."""
     machine.lru.add(page, active=False)
+
+
+def folio_mark_accessed(machine, page: Page) -> None:
+    """A syscall (read/write) used ``page``: the two-touch rule. The first touch
+    sets PG_referenced; a second one on an inactive page activates it (pgactivate)."""
+    if not page.flags & PG.referenced:
+        page.flags |= PG.referenced
+    elif page.flags & PG.unevictable:
+        pass
+    elif not page.flags & PG.active:
+        if page.flags & PG.lru:
+            machine.lru.move(page, active=True)
+            machine.vmstat["pgactivate"] += 1
+        page.flags &= ~PG.referenced
+
+
+def folio_deactivate(machine, page: Page) -> None:
+    """MADV_COLD: an active page goes to the head of its inactive list (pgdeactivate)."""
+    if page.flags & PG.unevictable or not page.flags & PG.active or not page.flags & PG.lru:
+        return
+    machine.lru.move(page, active=False)
+    page.flags &= ~PG.referenced
+    machine.vmstat["pgdeactivate"] += 1

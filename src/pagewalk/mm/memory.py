@@ -74,6 +74,8 @@ def zap_pte_range(vma: VMA, start: int, end: int) -> None:
             machine.swap.free_swap_and_cache(mm, pte)
     mm.flush_tlb_range(start, end)
     for page in to_free:                        # tlb_finish_mmu: free after the flush
+        if page.flags & PG.swapcache:           # free_pages_and_swap_cache
+            machine.swap.free_swap_cache(page)
         put_page(machine, page)
 
 
@@ -89,13 +91,13 @@ def copy_page_range(dst: VMA, src: VMA) -> bool:
     cow = src.is_cow_mapping()
     shared = bool(src.vm_flags & VM_SHARED)
     for table, i, addr in pte_range(src_mm, src.vm_start, src.vm_end):
-        pte = table[i]
-        if not pte:
+        if not table[i]:
             continue
         found = walk(dst_mm, addr, alloc=True)
         if found is None:
             return False
         dtable, di = found
+        pte = table[i]                          # again: the allocation may have reclaimed
         if pte & (_P | _PROTNONE):
             page = vm_normal_page(machine, pte)
             if cow and pte & _RW:
@@ -112,6 +114,7 @@ def copy_page_range(dst: VMA, src: VMA) -> bool:
                     page.refcount += 1
                 dst_mm.add_rss(mm_counter(page), 1)
         else:
-            machine.swap.swap_duplicate(dst_mm, pte)
+            pte = machine.swap.swap_duplicate(dst_mm, pte)   # no longer exclusive
+            table[i] = pte
         dtable[di] = pte
     return True
