@@ -1,0 +1,61 @@
+"""Fault counts equal libCacheSim's on random traces (cache mode)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pagewalk.trace as pt
+
+lcs = pytest.importorskip("libcachesim", reason="libcachesim is not installed "
+                          "(pip install -e '.[dev]'); cannot compare with libCacheSim")
+
+PEERS = {
+    "lru": lambda k: lcs.LRU(k),
+    "fifo": lambda k: lcs.FIFO(k),
+    "clock": lambda k: lcs.Clock(k, init_freq=1),
+    "opt": lambda k: lcs.Belady(k),
+    "arc": lambda k: lcs.ARC(k),
+    "lfu": lambda k: lcs.LFU(k),
+}
+
+
+def write_oracle_general(path: Path, pages: np.ndarray) -> None:
+    """libCacheSim's oracleGeneral binary: time, id, size, next access (-1: none)."""
+    n = pages.size
+    rec = np.zeros(n, dtype=[("t", "<u4"), ("id", "<u8"), ("size", "<u4"), ("next", "<i8")])
+    rec["id"] = pages + 1
+    rec["size"] = 1
+    order = np.argsort(pages, kind="stable")
+    nxt = np.full(n, -1, np.int64)
+    same = pages[order[1:]] == pages[order[:-1]]
+    nxt[order[:-1][same]] = order[1:][same]
+    rec["next"] = nxt
+    rec.tofile(path)
+
+
+def libcachesim_misses(path: Path, policy: str, frames: int) -> int:
+    reader = lcs.TraceReader(str(path), lcs.TraceType.ORACLE_GENERAL_TRACE)
+    cache = PEERS[policy](frames)
+    return sum(1 for req in reader if not cache.get(req))
+
+
+def test_same_fault_counts_as_libcachesim(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2024)
+    path = tmp_path / "trace.oracleGeneral.bin"
+    for trial in range(40):
+        npages = int(rng.integers(1, 80))
+        n = int(rng.integers(1, 600))
+        if trial % 2:
+            pages = rng.integers(0, npages, n).astype(np.uint64)
+        else:
+            w = 1.0 / np.arange(1, npages + 1) ** 1.1
+            pages = rng.choice(npages, n, p=w / w.sum()).astype(np.uint64)
+        frames = int(rng.integers(1, npages + 2))
+        write_oracle_general(path, pages)
+        tr = pt.Trace.from_pages(pages)
+        for policy in PEERS:
+            ours = pt.replay(tr, frames=frames, policy=policy).faults
+            assert ours == libcachesim_misses(path, policy, frames), (policy, trial, frames)

@@ -1,0 +1,72 @@
+"""Miss-ratio curves equal per-size replay; SHARDS stays close."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pagewalk.trace as pt
+from pagewalk.errors import InvalidArgument
+
+
+def zipf_trace(n: int, npages: int, seed: int) -> pt.Trace:
+    rng = np.random.default_rng(seed)
+    w = 1.0 / np.arange(1, npages + 1)
+    return pt.Trace.from_pages(rng.choice(npages, n, p=w / w.sum()) * 3 + 11)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_lru_curve_equals_per_size_replay(seed: int) -> None:
+    tr = zipf_trace(5000, 300 * seed, seed)
+    curve = pt.mrc(tr)
+    assert curve.frames[0] == 0 and curve.misses[0] == len(tr)
+    assert curve.frames[-1] == tr.n_pages
+    for k in range(1, tr.n_pages + 1):
+        assert curve.misses_at(k) == pt.replay(tr, frames=k, policy="lru").faults, k
+
+
+def test_lru_curve_survives_fenwick_compaction() -> None:
+    # few pages, long trace: the slot array is compacted many times
+    rng = np.random.default_rng(5)
+    tr = pt.Trace.from_pages(rng.integers(0, 40, 20000))
+    curve = pt.mrc(tr)
+    for k in range(1, 41):
+        assert curve.misses_at(k) == pt.replay(tr, frames=k).faults
+
+
+def test_other_policies_are_replayed_per_size() -> None:
+    tr = zipf_trace(3000, 200, 9)
+    curve = pt.mrc(tr, policy="fifo", frames=[4, 16, 64])
+    assert curve.frames.tolist() == [4, 16, 64]
+    assert curve.misses.tolist() == [pt.replay(tr, frames=k, policy="fifo").faults
+                                     for k in (4, 16, 64)]
+
+
+def test_shards_rate_one_is_exact_and_sampled_is_close() -> None:
+    tr = zipf_trace(60000, 20000, 4)
+    exact = pt.mrc(tr)
+    full = pt.mrc(tr, sample=1.0)
+    assert np.allclose(full.misses, exact.misses)
+    approx = pt.mrc(tr, sample=0.1, seed=1)
+    for k in (100, 1000, 5000):
+        assert abs(approx.misses_at(k) - exact.misses_at(k)) / len(tr) < 0.05
+
+
+def test_plot_and_markers(tmp_path: Path) -> None:
+    tr = zipf_trace(2000, 100, 3)
+    curve = pt.mrc(tr)
+    curve.add_replays(tr, ["fifo", "clock"], [5, 50])
+    assert curve.replays["fifo"][1].tolist() == [pt.replay(tr, frames=k, policy="fifo").faults
+                                                for k in (5, 50)]
+    curve.plot(tmp_path / "mrc.png")
+    assert (tmp_path / "mrc.png").stat().st_size > 1000
+    assert curve.to_dict()["replays"]["clock"]["frames"] == [5, 50]
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(InvalidArgument, match="0 < rate <= 1"):
+        pt.mrc([1, 2, 3], sample=0)
+    with pytest.raises(InvalidArgument, match="policy"):
+        pt.mrc([1, 2, 3], policy="nope")
