@@ -42,6 +42,12 @@ def _counts(r: StepResult) -> str:
     return f"min_flt={r.min_flt} maj_flt={r.maj_flt}"
 
 
+def _console() -> Console:
+    """A console that does not squeeze tables to 80 columns when piped."""
+    c = Console(highlight=False)
+    return c if c.is_terminal else Console(highlight=False, width=160)
+
+
 def _print_step(console: Console, r: StepResult, explain_lang: str | None) -> None:
     s = r.step
     mark = "[green]✓[/]" if r.ok else "[red]✗[/]"
@@ -132,7 +138,7 @@ def register(app: typer.Typer) -> None:
             raise InvalidArgument(f"--lang {lang!r}: choose one of {', '.join(LANGS)}")
         views = _views(show)
         scn = resolve(scenario)
-        console = Console(highlight=False)
+        console = _console()
         if not as_json:
             console.rule(f"[bold]{escape(scn.title)}[/]")
             if scn.description:
@@ -173,7 +179,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(v.to_dict(), indent=2, default=str))
             raise typer.Exit(0 if v.ok else 1)
-        console = Console(highlight=False)
+        console = _console()
         console.print(_settings_line(v))
         if v.overrides:
             console.print("model configured from the host: "
@@ -209,4 +215,4 @@ def register(app: typer.Typer) -> None:
         for s in items:
             t.add_row(s.name, escape(s.chapter), escape(s.title),
                       "yes" if s.host else f"no: {escape(s.host_reason)}")
-        Console(highlight=False).print(t)
+        _console().print(t)

@@ -110,7 +110,7 @@ def _why(rec: FaultRecord, t: dict[str, str]) -> list[str]:
         out.append(t["reuse"])
     if "wp_page_copy" in s:
         out.append(t["cowzero"] if "clear_user_highpage" in s else t["cowcopy"])
-    if "wp_page_shared" in s or "do_page_mkwrite" in s and rec.handler == "do_wp_page":
+    if "wp_page_shared" in s or ("do_page_mkwrite" in s and rec.handler == "do_wp_page"):
         out.append(t["wpshared"])
     if rec.handler == "do_swap_page":
         out.append(t["swapin"] if rec.major or "swap_readpage" in s else t["swapcache"])

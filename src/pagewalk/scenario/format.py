@@ -64,7 +64,8 @@ OPS: dict[str, dict[str, str]] = {
              "file": "a file name from [[files]]", "offset": "file offset (bytes or pages)",
              "addr": "a fixed address (with flags fixed)", "as": "the mapping's name",
              "align": "place the mapping at a multiple of this size (both engines)",
-             "isolated": "host only: guard pages around it (default true for anonymous)"},
+             "isolated": "true: PROT_NONE guard pages around it in both engines (the host "
+                         "isolates anonymous mappings unless false)"},
     "munmap": dict(_RANGE),
     "mprotect": {**_RANGE, "prot": "the new protection"},
     "madvise": {**_RANGE, "advice": "dontneed, free, pageout, willneed, random, ..."},

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .runner import RunResult
+
+
+def _latin(text: str) -> str:
+    """The title without CJK glyphs (matplotlib's default font has none)."""
+    kept = "".join(ch for ch in text if ord(ch) < 0x2E80)
+    return re.sub(r"\s*\(\s*\)", "", kept).strip()
 
 
 def plot_run(result: RunResult, out: str | Path) -> Path:
@@ -31,7 +38,7 @@ def plot_run(result: RunResult, out: str | Path) -> Path:
             ax2.step([p[0] for p in cum], [p[2] for p in cum], where="post", color=c,
                      linestyle="--", label=f"{task} major", linewidth=2)
     ax1.set_ylabel("RSS (pages)")
-    ax1.set_title(result.scenario.title, fontsize=11)
+    ax1.set_title(_latin(result.scenario.title), fontsize=11)
     ax1.legend(loc="upper left", fontsize=8)
     ax1.grid(alpha=0.3)
     ax2.set_ylabel("cumulative faults")
