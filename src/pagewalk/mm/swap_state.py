@@ -37,8 +37,8 @@ from .swapfile import (
 )
 from .vma import VM_LOCKED, VM_WRITE
 
-# PG_readahead shares its bit with PG_reclaim in the kernel (page-flags.h).
-PG_readahead = PG.reclaim
+# A page read ahead and not yet used (swap_ra_hit counts the first use).
+PG_readahead = PG.readahead
 _WRITE = int(FaultFlag.WRITE)
 _A = 0x20
 
