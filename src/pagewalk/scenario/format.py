@@ -48,7 +48,7 @@ COMMON_KEYS = {
     "tolerance": "host/model difference allowed by validate (int or {min_flt=, maj_flt=})",
     "show": "views to print after the step (maps, smaps, status, meminfo, vmstat)",
     "host": "false: do not run this step on the host",
-    "compare": "false: validate shows but does not compare this step",
+    "compare": "false: validate shows but does not compare this step (default for fork/exec)",
     "note": "a remark shown by validate",
 }
 
@@ -420,7 +420,8 @@ def parse(data: dict[str, Any], path: str) -> Scenario:
         if not isinstance(show, list) or any(s not in VIEWS for s in show):
             raise ctx.fail("show", f"{show!r} is not a list of views", ", ".join(VIEWS))
         host_ok = _bool(ctx, "host", raw.get("host", True))
-        compare = _bool(ctx, "compare", raw.get("compare", True))
+        # fork and exec on the host include the probe's own faults: shown, not compared
+        compare = _bool(ctx, "compare", raw.get("compare", op not in ("fork", "exec")))
         # update the static state
         if "as" in args:
             alive[task][args["as"]] = True
