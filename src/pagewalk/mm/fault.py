@@ -24,13 +24,13 @@ from __future__ import annotations
 
 from enum import IntFlag
 
-from ..arch.pte import _D, _P, _PROTNONE, _PSE, _RW, _SPECIAL, PFN_MASK, X86PF, pfn_pte
+from ..arch.pte import _D, _P, _PROTNONE, _PSE, _RW, _SPECIAL, PAGE_TABLE, PFN_MASK, X86PF, pfn_pte
 from ..errors import KernelBug
 from .memory import mm_counter, put_page, vm_normal_page
-from .mmap import expand_stack
 from .mm_types import MM
-from .page import PG, Page
-from .pagetable import walk
+from .mmap import expand_stack
+from .page import Page, PG_anon, PG_anon_exclusive, PG_swapcache
+from .pagetable import alloc_table, walk
 from .phys import ZERO_PFN
 from .rmap import anon_vma_prepare, folio_add_new_anon_rmap, folio_remove_rmap
 from .vma import VM_ACCESS_FLAGS, VM_GROWSDOWN, VM_SHARED, VM_WRITE, VMA
@@ -55,7 +55,7 @@ class FaultFlag(IntFlag):
     ORIG_PTE_VALID = 1 << 11
 
 
-class VM_FAULT(IntFlag):  # noqa: N801 - the kernel's name
+class VM_FAULT(IntFlag):
     """vm_fault_t result bits (include/linux/mm_types.h)."""
 
     OOM = 0x000001       # out of memory
@@ -73,7 +73,18 @@ class VM_FAULT(IntFlag):  # noqa: N801 - the kernel's name
 
 VM_FAULT_ERROR = int(VM_FAULT.OOM | VM_FAULT.SIGBUS | VM_FAULT.SIGSEGV | VM_FAULT.HWPOISON
                      | VM_FAULT.FALLBACK)
+# Plain ints for the hot path (IntFlag arithmetic allocates).
+VM_FAULT_OOM = int(VM_FAULT.OOM)
+VM_FAULT_SIGBUS = int(VM_FAULT.SIGBUS)
+VM_FAULT_MAJOR = int(VM_FAULT.MAJOR)
+VM_FAULT_RETRY = int(VM_FAULT.RETRY)
+VM_FAULT_FALLBACK = int(VM_FAULT.FALLBACK)
 _WRITE = int(FaultFlag.WRITE)
+_TRIED = int(FaultFlag.TRIED)
+_USER_FAULT = int(FaultFlag.ALLOW_RETRY | FaultFlag.KILLABLE | FaultFlag.USER)
+_INSTRUCTION = int(FaultFlag.INSTRUCTION)
+_PF_PROT, _PF_WRITE, _PF_RSVD, _PF_INSTR = (int(X86PF.PROT), int(X86PF.WRITE),
+                                            int(X86PF.RSVD), int(X86PF.INSTR))
 
 
 class SigInfo:
@@ -134,9 +145,9 @@ class FaultContext:
 
 def access_error(error_code: int, vma: VMA) -> bool:
     """The checks of good_area (the seeds' two ``if``s): may this access touch ``vma``?"""
-    if error_code & X86PF.WRITE:
+    if error_code & _PF_WRITE:
         return not vma.vm_flags & VM_WRITE
-    if error_code & X86PF.PROT:          # read of a present page: a privilege violation
+    if error_code & _PF_PROT:          # read of a present page: a privilege violation
         return True
     return not vma.vm_flags & VM_ACCESS_FLAGS
 
@@ -154,13 +165,13 @@ def do_user_addr_fault(vmf: FaultContext) -> SigInfo | None:
         steps.append("bad_area_nosemaphore")
         vmf.reason = "the address is in kernel space, above TASK_SIZE"
         return SigInfo("SIGSEGV", "SEGV_MAPERR", address)
-    if error_code & X86PF.RSVD:
+    if error_code & _PF_RSVD:
         raise KernelBug(f"pgtable_bad: reserved bit set at {address:#x}")
-    flags = int(FaultFlag.ALLOW_RETRY | FaultFlag.KILLABLE | FaultFlag.USER)
-    if error_code & X86PF.WRITE:
+    flags = _USER_FAULT
+    if error_code & _PF_WRITE:
         flags |= _WRITE
-    if error_code & X86PF.INSTR:
-        flags |= FaultFlag.INSTRUCTION
+    if error_code & _PF_INSTR:
+        flags |= _INSTRUCTION
     vmf.flags = flags
     steps.append("find_vma")
     vma = mm.mmap.find_vma(address)
@@ -186,10 +197,10 @@ def do_user_addr_fault(vmf: FaultContext) -> SigInfo | None:
         return SigInfo("SIGSEGV", "SEGV_ACCERR", address)
     ret = handle_mm_fault(vmf)
     if ret & VM_FAULT_ERROR:
-        if ret & VM_FAULT.OOM:
+        if ret & VM_FAULT_OOM:
             steps.append("pagefault_out_of_memory")
             return machine.oom.pagefault_out_of_memory(task)
-        if ret & VM_FAULT.SIGBUS:
+        if ret & VM_FAULT_SIGBUS:
             steps.append("do_sigbus")
             return SigInfo("SIGBUS", "BUS_ADRERR", address)
         steps.append("bad_area_nosemaphore")
@@ -210,13 +221,13 @@ def handle_mm_fault(vmf: FaultContext) -> int:
 def mm_account_fault(vmf: FaultContext, ret: int) -> None:
     """All fault accounting, in one place: pgfault counts every fault that reached
     handle_mm_fault; min_flt/maj_flt only those that succeeded (as getrusage)."""
-    if ret & VM_FAULT.RETRY:
+    if ret & VM_FAULT_RETRY:
         return
     task = vmf.task
     task.machine.vmstat["pgfault"] += 1
     if ret & VM_FAULT_ERROR:
         return
-    if ret & VM_FAULT.MAJOR or vmf.flags & FaultFlag.TRIED:
+    if ret & VM_FAULT_MAJOR or vmf.flags & _TRIED:
         task.stats.maj_flt += 1
     else:
         task.stats.min_flt += 1
@@ -227,24 +238,27 @@ def __handle_mm_fault(vmf: FaultContext) -> int:
     mm = vma.vm_mm
     machine = mm.machine
     vmf.pgoff = vma.linear_page_index(vmf.address)
-    mode = machine.mode
-    pmd_level = mode.pmd_level
-    if pmd_level is not None:
-        found = walk(mm, vmf.address, level=pmd_level, alloc=True, steps=vmf.steps)
-        if found is None:
-            return int(VM_FAULT.OOM)
-        ptable, pi = found
-        pmd = ptable[pi]
-        if pmd & _PSE:
-            return machine.thp.huge_pmd_fault(vmf, ptable, pi)
-        if pmd == 0 and machine.thp.vma_allowable(vma, vmf.address):
-            ret = machine.thp.do_huge_pmd_anonymous_page(vmf, ptable, pi)
-            if not ret & VM_FAULT.FALLBACK:
-                return ret
-    found = walk(mm, vmf.address, alloc=True, steps=vmf.steps)
+    # The levels above the page table: pgd -> (p4d) -> pud -> pmd, allocated on the way.
+    found = walk(mm, vmf.address, level=-2, alloc=True, steps=vmf.steps)
     if found is None:
-        return int(VM_FAULT.OOM)
-    vmf.table, vmf.index = found
+        return VM_FAULT_OOM
+    ptable, pi = found
+    pmd = ptable[pi]
+    if pmd & _PSE:
+        return machine.thp.huge_pmd_fault(vmf, ptable, pi)
+    if pmd == 0 and machine.thp.enabled and machine.thp.vma_allowable(vma, vmf.address):
+        ret = machine.thp.do_huge_pmd_anonymous_page(vmf, ptable, pi)
+        if not ret & VM_FAULT_FALLBACK:
+            return ret
+    if pmd == 0:                                            # pte_alloc
+        pfn = alloc_table(mm)
+        if pfn is None:
+            return VM_FAULT_OOM
+        mm.pgtables_bytes += 4096
+        ptable[pi] = pmd = (pfn << 12) | PAGE_TABLE
+        vmf.steps.append("pte_alloc")
+    vmf.table = machine.phys.tables[(pmd & PFN_MASK) >> 12]
+    vmf.index = (vmf.address >> 12) & (machine.mode.entries - 1)
     vmf.orig_pte = vmf.table[vmf.index]
     return handle_pte_fault(vmf)
 
@@ -280,7 +294,7 @@ def do_anonymous_page(vmf: FaultContext) -> int:
     mm = vma.vm_mm
     machine = mm.machine
     if vma.vm_flags & VM_SHARED:
-        return int(VM_FAULT.SIGBUS)
+        return VM_FAULT_SIGBUS
     if not vmf.flags & _WRITE and machine.config.zero_page:
         vmf.table[vmf.index] = pfn_pte(ZERO_PFN, vma.vm_page_prot) | _SPECIAL
         vmf.reason = "read of a never-touched anonymous page: map the zero page (零页)"
@@ -289,7 +303,7 @@ def do_anonymous_page(vmf: FaultContext) -> int:
     anon_vma_prepare(vma, vmf.steps)
     page = machine.alloc_user_page(vmf)
     if page is None:
-        return int(VM_FAULT.OOM)
+        return VM_FAULT_OOM
     machine.phys.clear_page(page.pfn)
     vmf.steps.append("clear_user_highpage")
     entry = pfn_pte(page.pfn, vma.vm_page_prot)
@@ -317,9 +331,9 @@ def do_wp_page(vmf: FaultContext) -> int:
     vmf.page = page
     if vma.vm_flags & VM_SHARED:
         return machine.filemap.wp_page_shared(vmf)
-    if page is not None and page.flags & PG.anon and (
-            page.flags & PG.anon_exclusive or wp_can_reuse_anon_page(machine, page)):
-        page.flags |= PG.anon_exclusive
+    if page is not None and page.flags & PG_anon and (
+            page.flags & PG_anon_exclusive or wp_can_reuse_anon_page(machine, page)):
+        page.flags |= PG_anon_exclusive
         return wp_page_reuse(vmf)
     return wp_page_copy(vmf)
 
@@ -332,16 +346,16 @@ def wp_can_reuse_anon_page(machine, page: Page) -> bool:
     """
     if machine.config.cow_reuse == "mapcount":
         count = page.mapcount
-        if page.flags & PG.swapcache:
+        if page.flags & PG_swapcache:
             count += machine.swap.swap_count(page.private)
         if count != 1:
             return False
-        if page.flags & PG.swapcache:
+        if page.flags & PG_swapcache:
             machine.swap.folio_free_swap(page)
         return True
-    if page.refcount > 1 + (1 if page.flags & PG.swapcache else 0):
+    if page.refcount > 1 + (1 if page.flags & PG_swapcache else 0):
         return False
-    if page.flags & PG.swapcache:
+    if page.flags & PG_swapcache:
         machine.swap.folio_free_swap(page)
     return page.refcount == 1
 
@@ -383,7 +397,7 @@ def wp_page_copy(vmf: FaultContext) -> int:
         vmf.steps.append("copy_user_highpage")
         vmf.reason = "copy-on-write: the page is shared, so copy it (写时复制)"
     if old is not None:
-        if not old.flags & PG.anon:
+        if not old.flags & PG_anon:
             mm.add_rss(mm_counter(old), -1)
             mm.add_rss(MM.ANONPAGES, 1)
     else:

@@ -37,7 +37,7 @@ from ..units import parse_size
 from .fault import VM_FAULT, FaultContext, FaultFlag, wp_page_reuse
 from .memory import put_page
 from .mm_types import MM
-from .page import PG, Page
+from .page import Page, PG_buddy, PG_dirty, PG_readahead, PG_swapbacked, PG_uptodate, PG_workingset
 from .pagetable import walk
 from .rmap import anon_vma_prepare, folio_add_file_rmap, folio_add_new_anon_rmap, rmap_walk
 from .vma import VM, VM_SHARED, VM_WRITE
@@ -162,9 +162,9 @@ class FileMap:
     def add_to_page_cache(self, f: File, index: int, page: Page) -> None:
         page.mapping = f.mapping
         page.index = index
-        page.flags |= PG.uptodate
+        page.flags |= PG_uptodate
         if f.shmem:
-            page.flags |= PG.swapbacked
+            page.flags |= PG_swapbacked
         f.mapping.pages[index] = page
         self.machine.lru_cache_add(page)
 
@@ -197,7 +197,7 @@ class FileMap:
                     break
                 read += 1
                 if index == mark:
-                    page.flags |= PG.readahead
+                    page.flags |= PG_readahead
         return read
 
     def file_write(self, f: File, offset: int, data: bytes) -> None:
@@ -218,7 +218,7 @@ class FileMap:
                 if page is None:
                     raise SyscallError(E.ENOMEM, f"write to {f.name}: out of memory")
             self.machine.phys.write(page.pfn, pos % PAGE_SIZE, data[pos - offset:pos - offset + chunk])
-            page.flags |= PG.dirty
+            page.flags |= PG_dirty
             self.machine.mark_page_accessed(page)
             pos += chunk
         f.size = max(f.size, end)
@@ -254,7 +254,7 @@ class FileMap:
             f.disk[page.index] = data
         else:
             f.disk.pop(page.index, None)
-        page.flags &= ~PG.dirty
+        page.flags &= ~PG_dirty
         self.machine.vmstat["pgpgout"] += 4
 
     def folio_mkclean(self, page: Page) -> None:
@@ -263,7 +263,7 @@ class FileMap:
         for vma, address, table, i in list(rmap_walk(page)):
             pte = table[i]
             if pte & _D:
-                page.flags |= PG.dirty
+                page.flags |= PG_dirty
             if vma.vm_flags & VM_SHARED:
                 table[i] = pte_wrprotect(pte_mkclean(pte))
             else:
@@ -276,19 +276,19 @@ class FileMap:
             return
         for page in list(f.mapping.pages.values()):
             self.folio_mkclean(page)
-            if page.flags & PG.dirty:
+            if page.flags & PG_dirty:
                 self.writepage(page)
 
     def delete_from_page_cache(self, page: Page) -> None:
         """Remove an unmapped page from its file's cache and drop the cache's reference."""
         mapping = page.mapping
         del mapping.pages[page.index]
-        page.flags &= ~(PG.uptodate | PG.readahead)
+        page.flags &= ~(PG_uptodate | PG_readahead)
         put_page(self.machine, page)
 
     def _invalidate(self, f: File) -> None:
         for page in list(f.mapping.pages.values()):
-            if page.mapcount == 0 and not page.flags & PG.dirty and page.refcount == 1:
+            if page.mapcount == 0 and not page.flags & PG_dirty and page.refcount == 1:
                 self.delete_from_page_cache(page)
 
     def fadvise_dontneed(self, f: File) -> None:
@@ -331,7 +331,7 @@ class FileMap:
 
     def nr_dirty(self) -> int:
         return sum(1 for f in self._all_files() if not f.shmem
-                   for p in f.mapping.pages.values() if p.flags & PG.dirty)
+                   for p in f.mapping.pages.values() if p.flags & PG_dirty)
 
     def _all_files(self):
         seen = dict.fromkeys(self.files.values())
@@ -348,7 +348,7 @@ class FileMap:
                 if page.mapping is not f.mapping or page.index != index:
                     raise KernelBug(f"check: page cache of {f.name} index {index} holds "
                                     f"{page!r} owned elsewhere")
-                if page.flags & PG.buddy:
+                if page.flags & PG_buddy:
                     raise KernelBug(f"check: page cache of {f.name} holds a free frame")
 
     # -- the fault handlers -------------------------------------------------------------
@@ -388,7 +388,7 @@ class FileMap:
                 vmf.reason = "the shmem page is in memory: map it"
         elif page is not None:
             vmf.steps.append("filemap_get_folio")
-            if page.flags & PG.readahead and not vma.vm_flags & VM.RAND_READ:
+            if page.flags & PG_readahead and not vma.vm_flags & VM.RAND_READ:
                 vmf.steps.append("do_async_mmap_readahead")
                 self._async_readahead(f, page)
             if f.ra.mmap_miss > 0:
@@ -434,7 +434,7 @@ class FileMap:
 
     def _async_readahead(self, f: File, page: Page) -> None:
         """A hit on a PG_readahead page: read the next window ahead (page_cache_async_ra)."""
-        page.flags &= ~PG.readahead
+        page.flags &= ~PG_readahead
         ra = f.ra
         max_pages = max(self.machine.config.read_ahead_kb // 4, 1)
         start = ra.start + ra.size
@@ -465,11 +465,11 @@ class FileMap:
             if pgoff >= eof or table[off]:
                 continue
             page = pages.get(pgoff)
-            if page is None or page.flags & PG.readahead or not page.flags & PG.uptodate:
+            if page is None or page.flags & PG_readahead or not page.flags & PG_uptodate:
                 continue
             self._map_page(vma, base + (off << 12), table, off, page, write=False,
                            prefault=off != pte_off)
-            if not page.flags & PG.workingset:
+            if not page.flags & PG_workingset:
                 missed += 1
             if off == pte_off:
                 mapped_self = True
@@ -494,7 +494,7 @@ class FileMap:
             entry |= _D | (_RW if vma.vm_flags & VM_WRITE else 0)
         folio_add_file_rmap(page)
         page.refcount += 1
-        vma.vm_mm.add_rss(MM.SHMEMPAGES if page.flags & PG.swapbacked else MM.FILEPAGES, 1)
+        vma.vm_mm.add_rss(MM.SHMEMPAGES if page.flags & PG_swapbacked else MM.FILEPAGES, 1)
         table[index] = entry
 
     def do_read_fault(self, vmf: FaultContext) -> int:
@@ -553,7 +553,7 @@ class FileMap:
             vmf.steps.append("do_page_mkwrite")
         vmf.steps.append("finish_fault")
         self._map_page(vmf.vma, vmf.address, vmf.table, vmf.index, page, write=True)
-        page.flags |= PG.dirty
+        page.flags |= PG_dirty
         vmf.steps.append("fault_dirty_shared_page")
         page.refcount -= 1
         vmf.reason = "shared write: map the page-cache page itself, writable and dirty; " + \
@@ -568,7 +568,7 @@ class FileMap:
         if page is None:
             return wp_page_reuse(vmf)
         vmf.steps.append("do_page_mkwrite")
-        page.flags |= PG.dirty
+        page.flags |= PG_dirty
         ret = wp_page_reuse(vmf)
         vmf.handler = "do_wp_page"
         vmf.reason = ("write-notify: first write to a clean shared page; the file system "
@@ -599,7 +599,7 @@ class FileMap:
                 if page.mapping is not f.mapping:
                     continue
                 self.folio_mkclean(page)
-                if page.flags & PG.dirty:
+                if page.flags & PG_dirty:
                     self.writepage(page)
         return 0
 

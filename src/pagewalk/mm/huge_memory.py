@@ -12,6 +12,7 @@ from .fault import VM_FAULT
 class Thp:
     def __init__(self, machine) -> None:
         self.machine = machine
+        self.enabled = machine.config.thp != "never" and machine.mode.pmd_level is not None
 
     def vma_allowable(self, vma, address: int) -> bool:
         return False

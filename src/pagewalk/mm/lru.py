@@ -14,9 +14,11 @@ PG_swapbacked ("lazyfree") until they are written again.
 
 from __future__ import annotations
 
-from .page import PG, Page
+from .page import PG, Page, PG_active, PG_lru, PG_swapbacked
 
 LRU_NAMES = ("inactive_anon", "active_anon", "inactive_file", "active_file")
+# [swapbacked][active] -> list name
+_NAMES = (("inactive_file", "active_file"), ("inactive_anon", "active_anon"))
 
 
 class LruVec:
@@ -27,26 +29,24 @@ class LruVec:
 
     @staticmethod
     def lru_name(page: Page, active: bool) -> str:
-        kind = "anon" if page.flags & PG.swapbacked else "file"
-        return f"{'active' if active else 'inactive'}_{kind}"
+        return _NAMES[bool(page.flags & PG_swapbacked)][active]
 
     def add(self, page: Page, active: bool = False) -> None:
         """lruvec_add_folio: at the head (newest end) of its list."""
-        name = self.lru_name(page, active)
+        name = _NAMES[bool(page.flags & PG_swapbacked)][active]
         self.lists[name][page] = None
         page.lru_list = name
-        page.flags |= PG.lru
         if active:
-            page.flags |= PG.active
+            page.flags |= PG_lru | PG_active
         else:
-            page.flags &= ~PG.active
+            page.flags = (page.flags | PG_lru) & ~PG_active
 
     def delete(self, page: Page) -> None:
         """lruvec_del_folio."""
         if page.lru_list is not None:
             del self.lists[page.lru_list][page]
             page.lru_list = None
-        page.flags &= ~(PG.lru | PG.active)
+        page.flags &= ~(PG_lru | PG_active)
 
     def count(self, name: str) -> int:
         return len(self.lists[name])

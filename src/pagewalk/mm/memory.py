@@ -11,7 +11,16 @@ from __future__ import annotations
 from ..arch.pte import _D, _P, _PROTNONE, _RW, _SPECIAL, PFN_MASK
 from ..errors import KernelBug
 from .mm_types import MM
-from .page import PG, Page
+from .page import (
+    Page,
+    PG_anon,
+    PG_anon_exclusive,
+    PG_dirty,
+    PG_lru,
+    PG_referenced,
+    PG_swapbacked,
+    PG_swapcache,
+)
 from .pagetable import pte_range, walk
 from .rmap import folio_dup_anon_rmap, folio_remove_rmap
 from .vma import VM_SHARED, VMA
@@ -28,9 +37,9 @@ def put_page(machine, page: Page) -> None:
         return
     if page.refcount < 0 or page.mapcount:
         raise KernelBug(f"put_page: bad page state {page!r}")
-    if page.flags & PG.lru:
+    if page.flags & PG_lru:
         machine.lru.delete(page)
-    page.flags &= ~(PG.anon | PG.swapbacked | PG.anon_exclusive | PG.dirty | PG.referenced)
+    page.flags &= ~(PG_anon | PG_swapbacked | PG_anon_exclusive | PG_dirty | PG_referenced)
     page.mapping = None
     machine.phys.free_pages(page, page.order)
 
@@ -43,9 +52,9 @@ def vm_normal_page(machine, pte: int) -> Page | None:
 
 
 def mm_counter(page: Page) -> int:
-    if page.flags & PG.anon:
+    if page.flags & PG_anon:
         return MM.ANONPAGES
-    if page.flags & PG.swapbacked:
+    if page.flags & PG_swapbacked:
         return MM.SHMEMPAGES
     return MM.FILEPAGES
 
@@ -65,8 +74,8 @@ def zap_pte_range(vma: VMA, start: int, end: int) -> None:
             page = vm_normal_page(machine, pte)
             if page is None:
                 continue
-            if pte & _D and not page.flags & PG.anon:
-                page.flags |= PG.dirty          # set_page_dirty: written back later
+            if pte & _D and not page.flags & PG_anon:
+                page.flags |= PG_dirty          # set_page_dirty: written back later
             folio_remove_rmap(page)
             mm.add_rss(mm_counter(page), -1)
             to_free.append(page)
@@ -74,7 +83,7 @@ def zap_pte_range(vma: VMA, start: int, end: int) -> None:
             machine.swap.free_swap_and_cache(mm, pte)
     mm.flush_tlb_range(start, end)
     for page in to_free:                        # tlb_finish_mmu: free after the flush
-        if page.flags & PG.swapcache:           # free_pages_and_swap_cache
+        if page.flags & PG_swapcache:           # free_pages_and_swap_cache
             machine.swap.free_swap_cache(page)
         put_page(machine, page)
 
@@ -107,7 +116,7 @@ def copy_page_range(dst: VMA, src: VMA) -> bool:
                 pte &= ~_D                      # pte_mkclean: the parent keeps the dirty bit
             pte &= ~0x20                        # pte_mkold
             if page is not None:
-                if page.flags & PG.anon:
+                if page.flags & PG_anon:
                     folio_dup_anon_rmap(page)
                 else:
                     page.mapcount += 1

@@ -7,7 +7,7 @@ import errno
 from ..arch.pte import _P, _PROTNONE, _RW, pte_modify
 from .memory import vm_normal_page
 from .mmap import split_vma, try_merge_around
-from .page import PG
+from .page import PG_anon, PG_anon_exclusive
 from .pagetable import pte_range
 from .vma import VM_ACCESS_FLAGS, VM_SHARED, VM_WRITE, VMA, vm_get_page_prot
 
@@ -64,7 +64,7 @@ def change_protection(vma: VMA, try_change_writable: bool) -> None:
         new = pte_modify(pte, prot)
         if try_change_writable and not new & _RW and new & _P:
             page = vm_normal_page(machine, new)
-            if page is not None and page.flags & PG.anon and page.flags & PG.anon_exclusive:
+            if page is not None and page.flags & PG_anon and page.flags & PG_anon_exclusive:
                 new |= _RW
         table[i] = new
     mm.flush_tlb_range(vma.vm_start, vma.vm_end)

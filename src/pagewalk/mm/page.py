@@ -40,6 +40,31 @@ class PG(IntFlag):
     lazyfree = 1 << 20      # MADV_FREE'd anonymous page (clean: may be dropped, not swapped)
 
 
+# Plain-int copies for the hot paths, named like the kernel's enum pageflags
+# (IntFlag arithmetic allocates an enum object per operation).
+PG_locked = int(PG.locked)
+PG_referenced = int(PG.referenced)
+PG_uptodate = int(PG.uptodate)
+PG_dirty = int(PG.dirty)
+PG_lru = int(PG.lru)
+PG_active = int(PG.active)
+PG_workingset = int(PG.workingset)
+PG_reserved = int(PG.reserved)
+PG_private = int(PG.private)
+PG_writeback = int(PG.writeback)
+PG_head = int(PG.head)
+PG_swapcache = int(PG.swapcache)
+PG_swapbacked = int(PG.swapbacked)
+PG_unevictable = int(PG.unevictable)
+PG_anon_exclusive = int(PG.anon_exclusive)
+PG_pgtable = int(PG.pgtable)
+PG_buddy = int(PG.buddy)
+PG_reclaim = int(PG.reclaim)
+PG_anon = int(PG.anon)
+PG_readahead = int(PG.readahead)
+PG_lazyfree = int(PG.lazyfree)
+
+
 class Page:
     """One physical frame's descriptor."""
 

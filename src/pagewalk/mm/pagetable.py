@@ -1,6 +1,6 @@
 """Page tables: lazy allocation, the one walker, and freeing (mm/memory.c, mm/pgtable-generic.c).
 
-A table is a page of RAM (``PG.pgtable``) whose entries live in
+A table is a page of RAM (``PG_pgtable``) whose entries live in
 ``phys.tables[pfn]`` as ints. ``walk`` is the one walker for lookup and creation
 (xv6's ``walk(pagetable, va, alloc)``): it descends from the pgd to the table at
 ``level`` and returns ``(table, index)``; with ``alloc`` it allocates missing
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from ..arch.pte import _P, _PSE, PAGE_TABLE, PFN_MASK
 from ..errors import KernelBug
-from .page import PG
+from .page import PG_pgtable
 
 
 def alloc_table(mm) -> int | None:
@@ -28,7 +28,7 @@ def alloc_table(mm) -> int | None:
     page = machine.alloc_page(reason="pgtable")
     if page is None:
         return None
-    page.flags |= PG.pgtable
+    page.flags |= PG_pgtable
     machine.phys.tables[page.pfn] = [0] * machine.mode.entries
     machine.nr_pagetable += 1
     return page.pfn
@@ -40,7 +40,7 @@ def free_table(mm, pfn: int) -> None:
     if any(table):
         raise KernelBug(f"free_table: table {pfn:#x} still has entries")
     page = machine.phys.page(pfn)
-    page.flags &= ~PG.pgtable
+    page.flags &= ~PG_pgtable
     page.refcount -= 1
     machine.phys.free_pages(page)
     machine.nr_pagetable -= 1
@@ -64,12 +64,13 @@ def walk(mm, va: int, level: int = -1, alloc: bool = False,
     """
     mode = mm.machine.mode
     tables = mm.machine.phys.tables
-    nlevels = len(mode.levels)
+    shifts = mode.shifts
+    mask = (1 << mode.bits) - 1
     if level < 0:
-        level += nlevels
+        level += len(shifts)
     table = tables[mm.pgd]
     for lvl in range(level):
-        i = mode.index(lvl, va)
+        i = (va >> shifts[lvl]) & mask
         e = table[i]
         if not e & _P:
             if not alloc:
@@ -86,7 +87,7 @@ def walk(mm, va: int, level: int = -1, alloc: bool = False,
             return None
         else:
             table = tables[(e & PFN_MASK) >> 12]
-    return table, mode.index(level, va)
+    return table, (va >> shifts[level]) & mask
 
 
 def pte_range(mm, start: int, end: int) -> Iterator[tuple[list[int], int, int]]:

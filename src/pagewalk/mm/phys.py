@@ -22,7 +22,7 @@ Frames 0 and 1 are reserved: pfn 0 as on a PC, pfn 1 holds ``empty_zero_page``.
 from __future__ import annotations
 
 from ..errors import KernelBug
-from .page import PG, Page
+from .page import Page, PG_buddy, PG_reserved
 
 PAGE_SIZE = 4096
 MAX_ORDER = 10          # MAX_PAGE_ORDER: the largest block is 2**10 frames (4 MiB)
@@ -44,7 +44,7 @@ class PhysicalMemory:
         self.nr_free = 0
         for pfn in (0, ZERO_PFN):
             page = self.page(pfn)
-            page.flags = PG.reserved
+            page.flags = PG_reserved
             page.refcount = 1
         # Free everything above the reserved frames in the largest aligned blocks.
         pfn = 2
@@ -96,7 +96,7 @@ class PhysicalMemory:
     def free_pages(self, page: Page, order: int = 0) -> None:
         """Return a block to the allocator, merging buddies (__free_one_page)."""
         pfn = page.pfn
-        if page.flags & (PG.buddy | PG.reserved) or page.mapcount:
+        if page.flags & (PG_buddy | PG_reserved) or page.mapcount:
             raise KernelBug(f"free_pages: bad page state {page!r}")
         for p in range(pfn, pfn + (1 << order)):
             self.mem_map[p].reset()             # contents stay, as in real RAM
@@ -113,7 +113,7 @@ class PhysicalMemory:
 
     def is_free(self, pfn: int) -> bool:
         page = self.mem_map.get(pfn)
-        return page is None or bool(page.flags & PG.buddy)
+        return page is None or bool(page.flags & PG_buddy)
 
     # -- frame contents ------------------------------------------------------
     def read(self, pfn: int, offset: int, n: int) -> bytes:

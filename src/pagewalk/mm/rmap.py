@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..arch.pte import PFN_MASK
-from .page import PG, Page
+from .page import Page, PG_anon, PG_anon_exclusive, PG_swapbacked
 from .pagetable import walk
 from .vma import VMA, AnonVma
 
-_ANON_NEW = int(PG.anon | PG.swapbacked | PG.anon_exclusive)
+_ANON_NEW = int(PG_anon | PG_swapbacked | PG_anon_exclusive)
 
 
 def anon_vma_prepare(vma: VMA, steps: list[str] | None = None) -> None:
@@ -76,7 +76,7 @@ def folio_dup_anon_rmap(page: Page) -> None:
     """fork: the child maps the page too; neither side owns it exclusively any more."""
     page.mapcount += 1
     page.refcount += 1
-    page.flags &= ~PG.anon_exclusive
+    page.flags &= ~PG_anon_exclusive
 
 
 def rmap_walk(page: Page) -> Iterator[tuple[VMA, int, list[int], int]]:

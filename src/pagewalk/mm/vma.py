@@ -54,6 +54,7 @@ class VM(IntFlag):
 VM_READ, VM_WRITE, VM_EXEC, VM_SHARED = 0x1, 0x2, 0x4, 0x8
 VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC
 VM_GROWSDOWN = 0x100
+VM_LOCKED = 0x2000
 VM_MAYSHARE = 0x80
 
 # protection_map (arch/x86/mm/pgprot.c), indexed by VM_READ|VM_WRITE|VM_EXEC|VM_SHARED.

@@ -12,7 +12,7 @@ from collections import Counter
 from ..arch.pte import _D, _P, _PROTNONE, _PSE, _RW, _SPECIAL, _USER, PFN_MASK
 from ..errors import KernelBug
 from ..mm.mm_types import MM
-from ..mm.page import PG
+from ..mm.page import PG_anon, PG_buddy, PG_head, PG_pgtable, PG_reserved, PG_swapbacked
 from ..mm.phys import ZERO_PFN
 
 
@@ -76,13 +76,13 @@ def check_machine(machine) -> None:
             if phys.is_free(pfn):
                 raise KernelBug(f"check: pid {task.pid}: {addr:#x} maps free frame {pfn:#x}")
             page = phys.mem_map[pfn]
-            if page.flags & PG.pgtable:
+            if page.flags & PG_pgtable:
                 raise KernelBug(f"check: {addr:#x} maps page-table page {pfn:#x}")
             mapcounts[pfn] += 1
             if huge:
                 rss[MM.ANONPAGES] += 512
                 continue
-            if page.flags & PG.anon:
+            if page.flags & PG_anon:
                 rss[MM.ANONPAGES] += 1
                 if pte & _RW:
                     anon_writable.add(pfn)
@@ -90,7 +90,7 @@ def check_machine(machine) -> None:
                         vma.linear_page_index(addr) != page.index:
                     raise KernelBug(f"check: anon page {pfn:#x} at {addr:#x} has index "
                                     f"{page.index}, expected {vma.linear_page_index(addr)}")
-            elif page.flags & PG.swapbacked:
+            elif page.flags & PG_swapbacked:
                 rss[MM.SHMEMPAGES] += 1
             else:
                 rss[MM.FILEPAGES] += 1
@@ -111,15 +111,15 @@ def check_machine(machine) -> None:
     # Per-frame state.
     nr_free = 0
     for pfn, page in phys.mem_map.items():
-        if page.flags & PG.buddy or page.flags & PG.reserved:
+        if page.flags & PG_buddy or page.flags & PG_reserved:
             if mapcounts.get(pfn):
                 raise KernelBug(f"check: frame {pfn:#x} is free or reserved yet mapped")
             continue
-        if page.flags & PG.pgtable:
+        if page.flags & PG_pgtable:
             if pfn not in phys.tables or page.refcount != 1:
                 raise KernelBug(f"check: page-table page {page!r} is inconsistent")
             continue
-        if page.order and (page.flags & PG.head) == 0 and page.refcount == 0:
+        if page.order and (page.flags & PG_head) == 0 and page.refcount == 0:
             continue
         expect_map = mapcounts.get(pfn, 0)
         if page.mapcount != expect_map:
@@ -129,7 +129,7 @@ def check_machine(machine) -> None:
         if page.refcount != refs:
             raise KernelBug(f"check: {page!r}: refcount {page.refcount}, expected {refs} "
                             "(mappings + page cache + swap cache)")
-        if page.flags & PG.anon and page.mapcount > 1 and pfn in anon_writable:
+        if page.flags & PG_anon and page.mapcount > 1 and pfn in anon_writable:
             raise KernelBug(f"check: COW page {pfn:#x} is shared by {page.mapcount} PTEs "
                             "but writable in one of them")
         if page.refcount == 0:
@@ -138,7 +138,7 @@ def check_machine(machine) -> None:
         for start in area:
             nr_free += 1 << order
             page = phys.mem_map.get(start)
-            if page is not None and not page.flags & PG.buddy:
+            if page is not None and not page.flags & PG_buddy:
                 raise KernelBug(f"check: free block {start:#x} has a page in use")
     if nr_free != phys.nr_free:
         raise KernelBug(f"check: free lists hold {nr_free} frames, nr_free says {phys.nr_free}")

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..arch.pte import _D, _P, _PROTNONE, _PSE, _RW, _SPECIAL, PFN_MASK, pte_swp_offset, pte_swp_type
+from ..arch.pte import (
+    _D,
+    _P,
+    _PROTNONE,
+    _PSE,
+    _RW,
+    _SPECIAL,
+    PFN_MASK,
+    pte_swp_offset,
+    pte_swp_type,
+)
 from ..mm.mm_types import MM
-from ..mm.page import PG
+from ..mm.page import PG_anon, PG_dirty, PG_referenced
 from ..mm.pagetable import pte_range, walk
 from ..mm.phys import ZERO_PFN
 from ..mm.vma import VM
@@ -67,10 +77,10 @@ def smaps_counts(task, vma) -> dict[str, int]:
             continue
         page = machine.phys.mem_map[(pte & PFN_MASK) >> 12]
         c["Rss"] += 4
-        dirty = bool(pte & _D or page.flags & PG.dirty)
-        if page.flags & PG.anon:
+        dirty = bool(pte & _D or page.flags & PG_dirty)
+        if page.flags & PG_anon:
             c["Anonymous"] += 4
-        if pte & _A or page.flags & PG.referenced:
+        if pte & _A or page.flags & PG_referenced:
             c["Referenced"] += 4
         if page.mapcount >= 2:
             c["Shared_Dirty" if dirty else "Shared_Clean"] += 4
@@ -164,8 +174,8 @@ def pagemap_entry(task, addr: int) -> PageInfo:
     pfn = ((pte & PFN_MASK) >> 12) + (((addr >> 12) & 511) if huge else 0) if present else None
     page = machine.phys.mem_map.get(pfn) if present and not pte & _SPECIAL else None
     zero = present and pfn == ZERO_PFN
-    anon = bool(page is not None and page.flags & PG.anon)
-    file = bool(page is not None and not page.flags & PG.anon) or bool(
+    anon = bool(page is not None and page.flags & PG_anon)
+    file = bool(page is not None and not page.flags & PG_anon) or bool(
         swapped and in_vma and vma.shmem)
     exclusive = page is not None and page.mapcount == 1
     raw = 0
@@ -221,9 +231,9 @@ def meminfo(machine) -> dict[str, int]:
     cached_pages = getattr(fm, "nr_cached", lambda: 0)()
     swap_cached = getattr(sw, "nr_swapcache", lambda: 0)()
     anon_pages = sum(1 for p in machine.phys.mem_map.values()
-                     if p.flags & PG.anon and p.mapcount > 0)
+                     if p.flags & PG_anon and p.mapcount > 0)
     mapped = sum(1 for p in machine.phys.mem_map.values()
-                 if p.mapcount > 0 and not p.flags & PG.anon and p.mapping is not None)
+                 if p.mapcount > 0 and not p.flags & PG_anon and p.mapping is not None)
     info = {
         "MemTotal": machine.phys.nr_frames * kb,
         "MemFree": machine.phys.nr_free * kb,
