@@ -1,0 +1,117 @@
+"""File mappings and the page cache against the host kernel's counts (issue 3)."""
+
+from __future__ import annotations
+
+import pytest
+
+import pagewalk as pw
+from tests.conftest import PAGE, delta
+
+N = 1000
+L = N * PAGE
+
+
+@pytest.fixture
+def data_file(machine):
+    return machine.create_file("data.bin", data=bytes(range(256)) * 16 * N)
+
+
+@pytest.mark.parametrize("kind", ["private", "shared"])
+def test_warm_file_read_takes_fault_around_windows(machine, task, data_file, kind):
+    a = task.mmap(L, prot="r", flags=kind, file=data_file)
+    assert delta(task, lambda: task.touch(a, L)) == (63, 0)
+    assert delta(task, lambda: task.touch(a, L)) == (0, 0)
+    assert task.read(a + 5, 3) == bytes([5, 6, 7])
+    assert task.stats.rss_file == N
+    machine.check()
+
+
+def test_private_write_after_read_copies_and_leaves_file_alone(machine, task, data_file):
+    a = task.mmap(L, prot="rw", flags="private", file=data_file)
+    task.touch(a, L)
+    assert delta(task, lambda: task.touch(a, L, write=True)) == (N, 0)
+    task.write(a, b"XYZ")
+    assert data_file.read(0, 3) == bytes([0, 1, 2])
+    assert task.read(a, 3) == b"XYZ"
+    assert task.stats.rss_anon == N and task.stats.rss_file == 0
+    machine.check()
+
+
+def test_shared_write_notify_then_msync_rearms(machine, task, data_file):
+    a = task.mmap(L, prot="rw", flags="shared", file=data_file)
+    assert delta(task, lambda: task.touch(a, L)) == (63, 0)
+    assert delta(task, lambda: task.touch(a, L, write=True)) == (N, 0)   # write-notify
+    task.write(a, b"XYZ")
+    assert data_file.read(0, 3) == b"XYZ"
+    task.msync(a, L)
+    assert data_file.disk[0][:3] == b"XYZ"
+    assert delta(task, lambda: task.touch(a, L, write=True)) == (N, 0)
+    machine.check()
+
+
+def test_shared_write_without_read(machine, task, data_file):
+    a = task.mmap(L, prot="rw", flags="shared", file=data_file)
+    assert delta(task, lambda: task.touch(a, L, write=True)) == (N, 0)
+
+
+@pytest.mark.parametrize("advice,expected", [("random", (0, N)), (None, (64, 1)),
+                                              ("sequential", (63, 1))])
+def test_cold_file_reads(machine, task, data_file, advice, expected):
+    data_file.evict()
+    assert data_file.cached() == 0
+    a = task.mmap(L, prot="r", flags="private", file=data_file)
+    if advice:
+        task.madvise(a, L, advice)
+    assert delta(task, lambda: task.touch(a, L)) == expected
+    assert machine.vmstat["pgmajfault"] == expected[1]
+    assert task.read(a + PAGE * 999 + 1, 2) == bytes([1, 2])
+    machine.check()
+
+
+def test_drop_caches_then_random_read_is_major(machine, task, data_file):
+    machine.drop_caches()
+    a = task.mmap(L, prot="r", flags="private", file=data_file)
+    task.madvise(a, L, "random")
+    assert delta(task, lambda: task.touch(a, 10 * PAGE)) == (0, 10)
+
+
+def test_shared_anonymous_memory(machine, task):
+    a = task.mmap(L, prot="rw", flags="shared|anonymous")
+    assert delta(task, lambda: task.touch(a, L)) == (N, 0)       # no zero page
+    assert delta(task, lambda: task.touch(a, L, write=True)) == (0, 0)
+    c = task.fork()
+    assert delta(c, lambda: c.touch(a, L)) == (63, 0)             # fault-around
+    c.write(a, b"seen by both")
+    assert task.read(a, 12) == b"seen by both"
+    assert "/dev/zero (deleted)" in task.maps()
+    assert machine.meminfo()["Shmem"] == N * 4
+    c.exit()
+    task.wait(c)
+    task.munmap(a, L)
+    assert machine.meminfo()["Shmem"] == 0
+    machine.check()
+
+
+def test_fork_does_not_copy_file_ptes(machine, task, data_file):
+    a = task.mmap(L, prot="r", flags="private", file=data_file)
+    task.touch(a, L)
+    c = task.fork()
+    assert delta(c, lambda: c.touch(a, L)) == (63, 0)
+
+
+def test_bytes_past_eof_read_zero_and_next_page_is_sigbus(machine, task):
+    f = machine.create_file("small", data=b"hello")
+    a = task.mmap(3 * PAGE, prot="r", flags="shared", file=f)
+    assert task.read(a, 8) == b"hello\0\0\0"
+    with pytest.raises(pw.BusError):
+        task.read(a + 2 * PAGE, 1)
+
+
+def test_create_file_rejects_bad_arguments(machine):
+    with pytest.raises(ValueError, match="size"):
+        machine.create_file("x")
+    with pytest.raises(ValueError, match="does not parse"):
+        machine.create_file("x", size="lots")
+    machine.create_file("x", size="1p")
+    with pytest.raises(pw.SyscallError):
+        machine.create_file("x", size=1)
