@@ -42,7 +42,8 @@ def _chunks(trace: Trace):
     yield _header(trace)
     yield trace.table.astype("<u8", copy=False).tobytes()
     yield trace.ids.astype("<u4", copy=False).tobytes()
-    yield np.packbits(trace.writes, bitorder="little").tobytes()
+    packed = trace._packed
+    yield (packed if packed is not None else np.packbits(trace.writes, bitorder="little")).tobytes()
 
 
 def write_binary(trace: Trace, path: str | os.PathLike, compress: str | bool | None = None) -> Path:
@@ -89,11 +90,10 @@ def parse_binary(data: memoryview | bytes, name: str) -> Trace:
     off += 8 * npages
     ids = np.frombuffer(buf, "<u4", n, off)
     off += 4 * n
-    writes = np.unpackbits(np.frombuffer(buf, np.uint8, (n + 7) // 8, off), count=n,
-                           bitorder="little").view(np.bool_)
+    packed = np.frombuffer(buf, np.uint8, (n + 7) // 8, off)
     if n and int(ids.max()) >= npages:
         raise ValueError(f"{name}: corrupt pagewalk binary trace: a page id is >= {npages}")
-    return Trace(ids, table, writes, source=name)
+    return Trace._from_packed(ids, table, packed, source=name)
 
 
 def read_binary_file(path: str | os.PathLike) -> Trace:

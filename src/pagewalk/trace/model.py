@@ -100,7 +100,7 @@ class Trace:
     pages.  Traces are immutable by convention.
     """
 
-    __slots__ = ("_pages", "ids", "source", "table", "writes")
+    __slots__ = ("_packed", "_pages", "_writes", "ids", "source", "table")
 
     def __init__(self, ids: np.ndarray, table: np.ndarray, writes: np.ndarray | None = None,
                  source: str | None = None) -> None:
@@ -116,9 +116,30 @@ class Trace:
             raise InvalidArgument("Trace: an id is out of range of the page table")
         self.ids = ids
         self.table = table
-        self.writes = writes
         self.source = source
+        self._writes: np.ndarray | None = writes
+        self._packed: np.ndarray | None = None
         self._pages: np.ndarray | None = None
+
+    @classmethod
+    def _from_packed(cls, ids: np.ndarray, table: np.ndarray, packed: np.ndarray,
+                     source: str | None) -> Trace:
+        """A trace whose write flags stay bit-packed until first used (the
+        cache-mode kernels never need them).  ``ids`` must be checked already."""
+        tr = cls.__new__(cls)
+        tr.ids, tr.table, tr.source = ids, table, source
+        tr._writes, tr._packed, tr._pages = None, packed, None
+        return tr
+
+    @property
+    def writes(self) -> np.ndarray:
+        """Whether each access writes (``bool``)."""
+        if self._writes is None:
+            assert self._packed is not None
+            self._writes = np.unpackbits(self._packed, count=self.ids.size,
+                                         bitorder="little").view(np.bool_)
+            self._packed = None
+        return self._writes
 
     @classmethod
     def from_pages(cls, pages: Iterable[int] | np.ndarray,

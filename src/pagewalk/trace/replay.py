@@ -122,10 +122,14 @@ def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
     return value
 
 
+_NO_WRITES = np.zeros(1, np.bool_)
+
+
 def run_fast(trace: Trace, frames: int, policy: str, demand: bool) -> np.ndarray:
     """The compiled kernel's counter vector (see :mod:`.fast.common`)."""
     from .fast import arc, clock, fifo, lfu, linux, lru, opt
-    ids, writes, npages = trace.ids, trace.writes, max(trace.n_pages, 1)
+    ids, npages = trace.ids, max(trace.n_pages, 1)
+    writes = trace.writes if demand else _NO_WRITES  # cache mode never reads them
     cnt = C.new_counters()
     if policy == "lru":
         lru.run_lru(ids, writes, npages, frames, demand, cnt)

@@ -31,7 +31,7 @@ B1 = 3
 B2 = 4
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
 def _unlink(link, heads, tails, sizes, lst, x):
     q = lst[x]
     prv = link[x, 0]
@@ -48,7 +48,7 @@ def _unlink(link, heads, tails, sizes, lst, x):
     lst[x] = 0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
 def _push(link, heads, tails, sizes, lst, x, q):
     h = heads[q]
     link[x, 0] = -1
@@ -62,7 +62,7 @@ def _push(link, heads, tails, sizes, lst, x, q):
     lst[x] = q
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
 def _replace(link, heads, tails, sizes, lst, p_target, in_b2, st, demand, cnt):
     t1 = sizes[T1]
     if (t1 > 0 and (t1 > p_target or (t1 == p_target and in_b2))) or sizes[T2] == 0:
@@ -87,7 +87,7 @@ def run_arc(ids, writes, npages, frames, demand, cnt):
     p_target = 0.0
     for i in range(ids.size):
         x = np.int64(ids[i])
-        a = access(st, x, writes[i], demand, cnt)
+        a = access(st, x, demand and writes[i], demand, cnt)
         if a == HIT:
             if lst[x] == T2 and heads[T2] == x:
                 continue

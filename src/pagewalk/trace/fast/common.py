@@ -45,7 +45,7 @@ HIT = 1       # the page is resident: tell the policy about the hit
 NEED_FRAME = 2  # the page needs a frame: evict if all are used, then insert
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
 def access(st, p, write, demand, cnt):
     """Classify one access to page ``p``, update its state and the fault
     counters; return SKIP, HIT or NEED_FRAME."""
@@ -86,7 +86,7 @@ def access(st, p, write, demand, cnt):
     return NEED_FRAME
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
 def evict(st, v, demand, cnt):
     """Account for the eviction of resident page ``v``."""
     s = st[v]

@@ -17,7 +17,7 @@ INACTIVE = 1
 ACTIVE = 2
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
 def _unlink(link, heads, tails, sizes, lst, x):
     q = lst[x]
     prv = link[x, 0]
@@ -34,7 +34,7 @@ def _unlink(link, heads, tails, sizes, lst, x):
     lst[x] = 0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
 def _push(link, heads, tails, sizes, lst, x, q):
     h = heads[q]
     link[x, 0] = -1
@@ -59,7 +59,7 @@ def run_linux(ids, writes, npages, frames, demand, cnt):
     sizes = np.zeros(3, np.int64)
     for i in range(ids.size):
         x = np.int64(ids[i])
-        a = access(st, x, writes[i], demand, cnt)
+        a = access(st, x, demand and writes[i], demand, cnt)
         if a == HIT:
             if lst[x] == INACTIVE and ref[x]:
                 _unlink(link, heads, tails, sizes, lst, x)

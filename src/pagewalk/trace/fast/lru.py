@@ -22,7 +22,7 @@ def run_lru(ids, writes, npages, frames, demand, cnt):
     used = 0
     for i in range(ids.size):
         p = np.int64(ids[i])
-        a = access(st, p, writes[i], demand, cnt)
+        a = access(st, p, demand and writes[i], demand, cnt)
         if a == HIT:
             if p == head:
                 continue

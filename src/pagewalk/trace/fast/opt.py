@@ -31,7 +31,7 @@ def next_use(ids, npages):
     return out
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
 def _sift_up(key, page, pos, j):
     k = key[j]
     pg = page[j]
@@ -48,7 +48,7 @@ def _sift_up(key, page, pos, j):
     pos[pg] = j
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
 def _sift_down(key, page, pos, j, size):
     k = key[j]
     pg = page[j]
@@ -78,7 +78,7 @@ def run_opt(ids, writes, npages, frames, demand, cnt, nxt):
     size = 0
     for i in range(ids.size):
         p = np.int64(ids[i])
-        a = access(st, p, writes[i], demand, cnt)
+        a = access(st, p, demand and writes[i], demand, cnt)
         if a == HIT:
             j = pos[p]
             key[j] = nxt[i]  # the key only grows: it was <= i
