@@ -43,6 +43,9 @@ class Config:
     page_cluster: int = 3
     # /sys/kernel/mm/transparent_hugepage/enabled: "always", "madvise" or "never".
     thp: str = "madvise"
+    # thp_get_unmapped_area: anonymous mappings whose length is a multiple of 2 MiB
+    # start on a 2 MiB boundary (6.x, whatever the sysfs mode), so THP can back them.
+    thp_align: bool = True
     # /proc/sys/vm/swappiness.
     swappiness: int = 60
     # RLIMIT_STACK and stack_guard_gap (mm/mmap.c): how far the stack may grow.
@@ -64,7 +67,8 @@ class Config:
         base: dict = {}
         if profile == "classic":
             base = dict(profile="classic", cow_reuse="mapcount", mprotect_upgrade_writable=False,
-                        fault_around_bytes=4096, thp="never", read_ahead_kb=128)
+                        fault_around_bytes=4096, thp="never", read_ahead_kb=128,
+                        thp_align=False)
         base.update(overrides)
         return cls.build(**base)
 

@@ -15,7 +15,14 @@ from collections.abc import Iterable
 from ..errors import InvalidArgument, SyscallError
 from ..mm.madvise import ADVICE, do_madvise
 from ..mm.mm_types import MM
-from ..mm.mmap import do_brk, do_munmap, get_unmapped_area, mmap_region, page_align
+from ..mm.mmap import (
+    do_brk,
+    do_munmap,
+    get_unmapped_area,
+    mmap_region,
+    page_align,
+    thp_get_unmapped_area,
+)
 from ..mm.mprotect import do_mprotect
 from ..units import parse_size
 from .mman import MAP, PROT, parse_map_flags, parse_prot, prot_to_vm
@@ -241,6 +248,10 @@ class Task:
                 raise SyscallError(E.EEXIST, f"mmap: [{addr:#x}, +{length:#x}) is already "
                                    "mapped (fixed_noreplace)")
             start = addr
+        elif (addr is None and file is None and not flags_v & MAP.SHARED
+              and self.machine.config.thp_align and self.machine.thp.enabled
+              and length % (2 << 20) == 0):
+            start = thp_get_unmapped_area(mm, length)
         else:
             start = get_unmapped_area(mm, length, addr or 0)
             if start is None:

@@ -245,7 +245,10 @@ def __handle_mm_fault(vmf: FaultContext) -> int:
     ptable, pi = found
     pmd = ptable[pi]
     if pmd & _PSE:
-        return machine.thp.huge_pmd_fault(vmf, ptable, pi)
+        ret = machine.thp.huge_pmd_fault(vmf, ptable, pi)
+        if not ret & VM_FAULT_FALLBACK:
+            return ret
+        pmd = ptable[pi]                                    # split: a page table now
     if pmd == 0 and machine.thp.enabled and machine.thp.vma_allowable(vma, vmf.address):
         ret = machine.thp.do_huge_pmd_anonymous_page(vmf, ptable, pi)
         if not ret & VM_FAULT_FALLBACK:
@@ -344,6 +347,10 @@ def wp_can_reuse_anon_page(machine, page: Page) -> bool:
     ``refcount`` (6.x wp_can_reuse_anon_folio): nothing but this mapping holds a
     reference, after dropping a swap-cache copy. ``mapcount`` (2.6): one PTE maps it.
     """
+    if page.head is not None or page.order:
+        # A subpage of a large folio: reusable only when this PTE is its last user.
+        folio = page.head or page
+        return folio.refcount == 1 and page.mapcount == 1
     if machine.config.cow_reuse == "mapcount":
         count = page.mapcount
         if page.flags & PG_swapcache:

@@ -31,11 +31,14 @@ def get_page(page: Page) -> None:
 
 
 def put_page(machine, page: Page) -> None:
-    """Drop one reference; the last one frees the page (__folio_put)."""
+    """Drop one reference; the last one frees the page (__folio_put). References
+    to a subpage of a compound page are references to its head (the folio)."""
+    if page.head is not None:
+        page = page.head
     page.refcount -= 1
     if page.refcount > 0:
         return
-    if page.refcount < 0 or page.mapcount:
+    if page.refcount < 0 or page.mapcount or page.entire_mapcount:
         raise KernelBug(f"put_page: bad page state {page!r}")
     if page.flags & PG_lru:
         machine.lru.delete(page)
@@ -64,6 +67,8 @@ def zap_pte_range(vma: VMA, start: int, end: int) -> None:
     (zap_pte_range); the tables themselves stay (free_pgtables frees them)."""
     mm = vma.vm_mm
     machine = mm.machine
+    if mm.nr_huge:
+        machine.thp.zap_huge_pmds(vma, start, end)
     to_free: list[Page] = []
     for table, i, addr in pte_range(mm, start, end):
         pte = table[i]
@@ -99,6 +104,8 @@ def copy_page_range(dst: VMA, src: VMA) -> bool:
     machine = src_mm.machine
     cow = src.is_cow_mapping()
     shared = bool(src.vm_flags & VM_SHARED)
+    if src_mm.nr_huge and not machine.thp.copy_huge_pmds(dst, src):
+        return False
     for table, i, addr in pte_range(src_mm, src.vm_start, src.vm_end):
         if not table[i]:
             continue

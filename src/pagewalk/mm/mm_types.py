@@ -39,6 +39,8 @@ class MmStruct:
         self.tlb_r: dict[int, int] = {}
         self.tlb_w: dict[int, int] = {}
         self.users = 1
+        self.nr_huge = 0                    # huge PMDs mapped (THP and the huge zero page)
+        self.deposited: dict[int, int] = {}  # THP: pmd address -> pte table kept for a split
 
     def total_vm(self) -> int:
         return sum(v.pages() for v in self.mmap)

@@ -39,6 +39,17 @@ def range_is_free(mm, addr: int, length: int) -> bool:
     return prev is None or prev.vm_end <= addr
 
 
+PMD_SIZE = 2 << 20
+
+
+def thp_get_unmapped_area(mm, length: int) -> int | None:
+    """A 2 MiB-aligned free range: ask for 2 MiB more and align up within it."""
+    addr = get_unmapped_area(mm, length + PMD_SIZE)
+    if addr is None:
+        return get_unmapped_area(mm, length)
+    return (addr + PMD_SIZE - 1) & ~(PMD_SIZE - 1)
+
+
 def get_unmapped_area(mm, length: int, hint: int = 0) -> int | None:
     """A free range for ``length`` bytes: the hint if it is free, else the highest
     gap below mmap_base (arch_get_unmapped_area_topdown). None: ENOMEM."""
@@ -127,6 +138,8 @@ def _remove_vma(mm, vma: VMA) -> None:
 
 def split_vma(mm, vma: VMA, addr: int) -> VMA:
     """Split ``vma`` at ``addr``; return the upper part (the lower keeps ``vma``)."""
+    if mm.nr_huge:
+        mm.machine.thp.split_huge_pmd_address(mm, addr)     # vma_adjust_trans_huge
     new = VMA(mm, addr, vma.vm_end, vma.vm_flags, vma.vm_pgoff + ((addr - vma.vm_start) >> 12),
               vma.vm_file, vma.name, vma.vm_page_prot)
     new.shmem = vma.shmem

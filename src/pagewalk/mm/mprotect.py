@@ -57,6 +57,8 @@ def change_protection(vma: VMA, try_change_writable: bool) -> None:
     mm = vma.vm_mm
     machine = mm.machine
     prot = vma.vm_page_prot
+    if mm.nr_huge:
+        machine.thp.change_huge_pmds(vma, try_change_writable)
     for table, i, _addr in pte_range(mm, vma.vm_start, vma.vm_end):
         pte = table[i]
         if not pte & (_P | _PROTNONE):

@@ -68,8 +68,8 @@ PG_lazyfree = int(PG.lazyfree)
 class Page:
     """One physical frame's descriptor."""
 
-    __slots__ = ("flags", "index", "lru_list", "mapcount", "mapping", "order", "pfn",
-                 "private", "refcount")
+    __slots__ = ("entire_mapcount", "flags", "head", "index", "lru_list", "mapcount",
+                 "mapping", "order", "pfn", "private", "refcount")
 
     def __init__(self, pfn: int) -> None:
         self.pfn = pfn
@@ -81,6 +81,8 @@ class Page:
         self.private = 0
         self.order = 0          # compound order (9 for a 2 MiB THP head)
         self.lru_list: str | None = None
+        self.head: Page | None = None   # a tail page's compound head (its folio)
+        self.entire_mapcount = 0        # PMD mappings of a compound head (THP)
 
     def reset(self) -> None:
         """Back to a free frame's state (free_pages_prepare)."""
@@ -92,6 +94,8 @@ class Page:
         self.private = 0
         self.order = 0
         self.lru_list = None
+        self.head = None
+        self.entire_mapcount = 0
 
     @property
     def anon(self) -> bool:

@@ -47,7 +47,20 @@ from ..arch.pte import _A, _D, _P, _PROTNONE, is_swap_pte
 from ..errors import KernelBug
 from .memory import mm_counter, put_page, vm_normal_page
 from .mm_types import MM
-from .page import PG, Page
+from .page import (
+    Page,
+    PG_active,
+    PG_anon,
+    PG_anon_exclusive,
+    PG_buddy,
+    PG_dirty,
+    PG_lru,
+    PG_pgtable,
+    PG_referenced,
+    PG_swapbacked,
+    PG_swapcache,
+    PG_workingset,
+)
 from .pagetable import pte_range
 from .rmap import rmap_walk
 from .swapfile import SWP_EXCLUSIVE
@@ -245,7 +258,7 @@ def shrink_active_list(machine, name: str, nr_to_scan: int) -> None:
             lru.move(page, active=True)
             continue
         lru.move(page, active=False)
-        page.flags |= PG.workingset
+        page.flags |= PG_workingset
         vmstat["pgdeactivate"] += 1
 
 
@@ -287,15 +300,15 @@ def _expected_refs(machine, page: Page) -> int:
 def folio_check_references(machine, page: Page) -> str:
     """"activate", "keep" or "reclaim" (see the module doc)."""
     referenced_ptes, vm_flags = folio_referenced(page)
-    referenced_folio = bool(page.flags & PG.referenced)
-    page.flags &= ~PG.referenced
+    referenced_folio = bool(page.flags & PG_referenced)
+    page.flags &= ~PG_referenced
     if vm_flags & VM_LOCKED:
         return "activate"
     if referenced_ptes:
-        page.flags |= PG.referenced
+        page.flags |= PG_referenced
         if referenced_folio or referenced_ptes > 1:
             return "activate"
-        if vm_flags & _VM_EXEC and not page.flags & PG.swapbacked:
+        if vm_flags & _VM_EXEC and not page.flags & PG_swapbacked:
             return "activate"
         return "keep"
     return "reclaim"
@@ -309,11 +322,11 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
     freed = 0
     for page in pages:
         if page.refcount != _expected_refs(machine, page):
-            putback(machine, page, bool(page.flags & PG.active))    # in use by a fault
+            putback(machine, page, bool(page.flags & PG_active))    # in use by a fault
             continue
-        anon = bool(page.flags & PG.anon)
-        swapbacked = bool(page.flags & PG.swapbacked)
-        if swapbacked and not anon and not page.flags & PG.swapcache:
+        anon = bool(page.flags & PG_anon)
+        swapbacked = bool(page.flags & PG_swapbacked)
+        if swapbacked and not anon and not page.flags & PG_swapcache:
             putback(machine, page, True)                # shmem: not reclaimed here
             continue
         if not sc.ignore_references:
@@ -325,7 +338,7 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
             if verdict == "keep":
                 putback(machine, page, False)
                 continue
-        if swapbacked and not page.flags & PG.swapcache and (
+        if swapbacked and not page.flags & PG_swapcache and (
                 not sc.may_swap or not swap.add_to_swap(page)):
             vmstat["pgactivate"] += 1
             putback(machine, page, True)                # no swap space: keep it
@@ -334,15 +347,15 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
             vmstat["pgactivate"] += 1
             putback(machine, page, True)
             continue
-        if page.flags & PG.dirty:
-            if page.flags & PG.swapcache:
+        if page.flags & PG_dirty:
+            if page.flags & PG_swapcache:
                 swap.swap_writepage(page)
-            elif not page.flags & PG.anon:
+            elif not page.flags & PG_anon:
                 machine.filemap.writepage(page)
         if page.refcount != _expected_refs(machine, page):
             putback(machine, page, False)
             continue
-        if page.flags & PG.swapcache:
+        if page.flags & PG_swapcache:
             swap.delete_from_swap_cache(page)
         elif not anon:
             machine.filemap.delete_from_page_cache(page)
@@ -350,7 +363,7 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
             vmstat["pglazyfreed"] += 1
         if page.refcount != 1:
             raise KernelBug(f"shrink_folio_list: {page!r} still referenced after reclaim")
-        page.flags &= ~(PG.active | PG.referenced | PG.workingset)
+        page.flags &= ~(PG_active | PG_referenced | PG_workingset)
         put_page(machine, page)
         freed += 1
     return freed
@@ -362,30 +375,30 @@ def try_to_unmap(machine, page: Page) -> bool:
     page cache), clean MADV_FREE pages are discarded. A dirty PTE makes the page
     dirty. False: a PTE cannot be unmapped now (mlocked, or a lazyfree page written
     again: it becomes swap-backed once more)."""
-    lazyfree = bool(page.flags & PG.anon) and not page.flags & PG.swapbacked
+    lazyfree = bool(page.flags & PG_anon) and not page.flags & PG_swapbacked
     for vma, addr, table, i in list(rmap_walk(page)):
         if vma.vm_flags & VM_LOCKED:
             return False
         pte = table[i]
         mm = vma.vm_mm
         if lazyfree:
-            if pte & _D or page.flags & PG.dirty or page.refcount != 1 + page.mapcount:
-                page.flags |= PG.swapbacked
+            if pte & _D or page.flags & PG_dirty or page.refcount != 1 + page.mapcount:
+                page.flags |= PG_swapbacked
                 return False
             table[i] = 0
             mm.add_rss(MM.ANONPAGES, -1)
-        elif page.flags & PG.anon:
+        elif page.flags & PG_anon:
             if pte & _D:
-                page.flags |= PG.dirty
+                page.flags |= PG_dirty
             entry = page.private
             machine.swap.si.duplicate(entry)
-            table[i] = entry | (SWP_EXCLUSIVE if page.flags & PG.anon_exclusive else 0)
-            page.flags &= ~PG.anon_exclusive
+            table[i] = entry | (SWP_EXCLUSIVE if page.flags & PG_anon_exclusive else 0)
+            page.flags &= ~PG_anon_exclusive
             mm.add_rss(MM.ANONPAGES, -1)
             mm.add_rss(MM.SWAPENTS, 1)
         else:
             if pte & _D:
-                page.flags |= PG.dirty
+                page.flags |= PG_dirty
             table[i] = 0
             mm.add_rss(mm_counter(page), -1)
         mm.flush_tlb_page(addr)
@@ -413,7 +426,7 @@ def madvise_cold_or_pageout(machine, vma, start: int, end: int, pageout: bool) -
         if not pte & (_P | _PROTNONE):
             continue
         page = vm_normal_page(machine, pte)
-        if page is None or page.mapcount != 1 or page.order or not page.flags & PG.lru:
+        if page is None or page.mapcount != 1 or page.order or not page.flags & PG_lru:
             continue
         if pte & _A:
             table[i] = pte & ~_A
@@ -445,17 +458,17 @@ def madvise_free(machine, vma, start: int, end: int) -> None:
             swap.free_swap_and_cache(mm, pte)
             continue
         page = vm_normal_page(machine, pte)
-        if page is None or not page.flags & PG.anon or page.mapcount != 1 or page.order:
+        if page is None or not page.flags & PG_anon or page.mapcount != 1 or page.order:
             continue
-        if page.flags & PG.swapcache and not swap.folio_free_swap(page):
+        if page.flags & PG_swapcache and not swap.folio_free_swap(page):
             continue
         if pte & (_A | _D):
             table[i] = pte & ~(_A | _D)
             mm.flush_tlb_page(addr)
-        page.flags &= ~PG.dirty
-        if page.flags & PG.swapbacked and page.flags & PG.lru:      # folio_mark_lazyfree
+        page.flags &= ~PG_dirty
+        if page.flags & PG_swapbacked and page.flags & PG_lru:      # folio_mark_lazyfree
             lru.delete(page)
-            page.flags &= ~(PG.swapbacked | PG.referenced)
+            page.flags &= ~(PG_swapbacked | PG_referenced)
             lru.add(page, active=False)
             machine.vmstat["pglazyfree"] += 1
 
@@ -469,15 +482,16 @@ def check_lru(machine) -> None:
     on_lru: set[int] = set()
     for name, pages in lru.lists.items():
         for page in pages:
-            if page.flags & (PG.buddy | PG.pgtable) or page.refcount <= 0:
+            if page.flags & (PG_buddy | PG_pgtable) or page.refcount <= 0:
                 raise KernelBug(f"check: {page!r} on the {name} list is not in use")
-            want = lru.lru_name(page, bool(page.flags & PG.active))
-            if page.lru_list != name or want != name or not page.flags & PG.lru:
+            want = lru.lru_name(page, bool(page.flags & PG_active))
+            if page.lru_list != name or want != name or not page.flags & PG_lru:
                 raise KernelBug(f"check: {page!r} is on {name}, its flags say {want}")
             on_lru.add(page.pfn)
     for page in machine.swap.cache.values():
         if page.pfn not in on_lru:
             raise KernelBug(f"check: swap-cache page {page!r} is on no LRU list")
     for pfn, page in machine.phys.mem_map.items():
-        if page.flags & PG.anon and page.mapcount and not page.order and pfn not in on_lru:
+        if (page.flags & PG_anon and page.mapcount and not page.order
+                and page.head is None and pfn not in on_lru):    # THPs are kept off the LRU
             raise KernelBug(f"check: mapped anonymous page {page!r} is on no LRU list")

@@ -43,6 +43,7 @@ def _leaf_entries(machine, mm):
 def check_machine(machine) -> None:
     phys = machine.phys
     mapcounts: Counter[int] = Counter()
+    entire: Counter[int] = Counter()
     anon_writable: set[int] = set()
     swap_refs: Counter[int] = Counter()
     for task in machine.tasks.values():
@@ -65,9 +66,10 @@ def check_machine(machine) -> None:
                 rss[MM.SWAPENTS] += 1
                 continue
             pfn = (pte & PFN_MASK) >> 12
-            seen[addr >> 12] = pte
+            for vpn in range(addr >> 12, (addr >> 12) + (512 if huge else 1)):
+                seen[vpn] = pte
             if pte & _SPECIAL:
-                if pfn != ZERO_PFN:
+                if pfn != ZERO_PFN and not (huge and machine.thp.is_huge_zero_pfn(pfn)):
                     raise KernelBug(f"check: special entry at {addr:#x} is not the zero page")
                 if pte & _RW:
                     raise KernelBug(f"check: pid {task.pid}: the zero page is writable at "
@@ -78,10 +80,13 @@ def check_machine(machine) -> None:
             page = phys.mem_map[pfn]
             if page.flags & PG_pgtable:
                 raise KernelBug(f"check: {addr:#x} maps page-table page {pfn:#x}")
-            mapcounts[pfn] += 1
             if huge:
+                entire[pfn] += 1
                 rss[MM.ANONPAGES] += 512
+                if pte & _RW:
+                    anon_writable.add(pfn)
                 continue
+            mapcounts[pfn] += 1
             if page.flags & PG_anon:
                 rss[MM.ANONPAGES] += 1
                 if pte & _RW:
@@ -119,9 +124,27 @@ def check_machine(machine) -> None:
             if pfn not in phys.tables or page.refcount != 1:
                 raise KernelBug(f"check: page-table page {page!r} is inconsistent")
             continue
-        if page.order and (page.flags & PG_head) == 0 and page.refcount == 0:
-            continue
         expect_map = mapcounts.get(pfn, 0)
+        if page.head is not None:                       # a tail: references live on the head
+            if page.mapcount != expect_map or page.refcount:
+                raise KernelBug(f"check: tail {page!r}: mapcount {page.mapcount} (expected "
+                                f"{expect_map}), refcount {page.refcount} (expected 0)")
+            continue
+        if page.flags & PG_head:
+            if page.entire_mapcount != entire.get(pfn, 0):
+                raise KernelBug(f"check: THP {page!r}: entire_mapcount {page.entire_mapcount}"
+                                f" but {entire.get(pfn, 0)} PMDs map it")
+            if page.mapcount != expect_map:
+                raise KernelBug(f"check: THP head {page!r}: mapcount {page.mapcount} but "
+                                f"{expect_map} PTEs map it")
+            subs = sum(phys.mem_map[p].mapcount for p in range(pfn, pfn + (1 << page.order)))
+            if page.refcount != page.entire_mapcount + subs:
+                raise KernelBug(f"check: THP {page!r}: refcount {page.refcount}, expected "
+                                f"{page.entire_mapcount + subs} (PMD + PTE mappings)")
+            if page.entire_mapcount > 1 and pfn in anon_writable:
+                raise KernelBug(f"check: THP {pfn:#x} is shared by {page.entire_mapcount} "
+                                "PMDs but writable in one")
+            continue
         if page.mapcount != expect_map:
             raise KernelBug(f"check: {page!r}: mapcount {page.mapcount} but {expect_map} "
                             "PTEs map it")

@@ -1,0 +1,86 @@
+"""Transparent huge pages against Linux 6.18 (tests/oracle/host_numbers.md, item l)."""
+
+from __future__ import annotations
+
+import pytest
+
+import pagewalk as pw
+from tests.conftest import delta
+
+M = 4 << 20
+
+
+@pytest.fixture
+def thp(machine, task):
+    a = task.mmap(M)
+    assert a % (2 << 20) == 0                  # thp_get_unmapped_area aligns 2 MiB multiples
+    task.madvise(a, M, "hugepage")
+    return machine, task, a
+
+
+def test_one_fault_per_huge_page(thp):
+    m, t, a = thp
+    assert delta(t, lambda: t.touch(a, M, write=True)) == (2, 0)
+    assert m.vmstat["thp_fault_alloc"] == 2
+    assert m.meminfo()["AnonHugePages"] == 4096
+    assert t.pagemap(a + 4096).huge and t.stats.rss_anon == 1024
+    m.check()
+
+
+def test_cow_after_fork_splits_only_the_child(thp):
+    m, p, a = thp
+    p.touch(a, M, write=True)
+    p.write(a + 5, b"hello")
+    c = p.fork()
+    assert delta(c, lambda: c.write(a + 3 * 4096, b"x")) == (1, 0)
+    assert m.vmstat["thp_split_pmd"] == 1
+    assert delta(c, lambda: c.touch(a, M, write=True)) == (1023, 0)
+    assert m.vmstat["thp_split_pmd"] == 2
+    assert delta(p, lambda: p.touch(a, M, write=True)) == (2, 0)      # reuse per PMD
+    assert p.read(a + 5, 5) == b"hello" == c.read(a + 5, 5)
+    assert p.read(a + 3 * 4096, 1) == b"\0" and c.read(a + 3 * 4096, 1) == b"x"
+    m.check()
+    c.exit()
+    p.wait(c)
+    p.munmap(a, M)
+    m.check()
+
+
+def test_huge_zero_page_then_write(thp):
+    m, t, a = thp
+    assert delta(t, lambda: t.touch(a, M)) == (2, 0)
+    assert t.stats.rss == 0 and m.vmstat["thp_zero_page_alloc"] == 1
+    assert delta(t, lambda: t.touch(a, M, write=True)) == (2, 0)
+    assert m.vmstat["thp_fault_alloc"] == 2
+    m.check()
+
+
+def test_partial_unmap_and_mprotect_split(thp):
+    m, t, a = thp
+    t.touch(a, M, write=True)
+    t.write(a, b"keep")
+    t.madvise(a + 4096, 4096, "dontneed")
+    assert m.vmstat["thp_split_pmd"] == 1
+    assert t.read(a, 4) == b"keep" and t.read(a + 4096, 2) == b"\0\0"
+    t.mprotect(a + (2 << 20), 2 << 20, "r")
+    with pytest.raises(pw.SegmentationFault):
+        t.write(a + (2 << 20), b"x")
+    m.check()
+
+
+def test_no_thp_without_madvise_or_in_classic():
+    for profile in ("linux", "classic"):
+        m = pw.Machine(memory="64MiB", profile=profile)
+        t = m.spawn()
+        a = t.mmap(M)
+        if profile == "classic":
+            t.madvise(a, M, "hugepage")
+        assert delta(t, lambda t=t, a=a: t.touch(a, M, write=True)) == (1024, 0)
+        assert m.vmstat["thp_fault_alloc"] == 0
+
+
+def test_thp_always_mode():
+    m = pw.Machine(memory="64MiB", thp="always")
+    t = m.spawn()
+    a = t.mmap(M)
+    assert delta(t, lambda: t.touch(a, M, write=True)) == (2, 0)
