@@ -14,7 +14,7 @@ PG_swapbacked ("lazyfree") until they are written again.
 
 from __future__ import annotations
 
-from .page import PG, Page, PG_active, PG_lru, PG_swapbacked
+from .page import Page, PG_active, PG_lru, PG_referenced, PG_swapbacked, PG_unevictable
 
 LRU_NAMES = ("inactive_anon", "active_anon", "inactive_file", "active_file")
 # [swapbacked][active] -> list name
@@ -75,21 +75,21 @@ def lru_cache_add(machine, page: Page) -> None:
 def folio_mark_accessed(machine, page: Page) -> None:
     """A syscall (read/write) used ``page``: the two-touch rule. The first touch
     sets PG_referenced; a second one on an inactive page activates it (pgactivate)."""
-    if not page.flags & PG.referenced:
-        page.flags |= PG.referenced
-    elif page.flags & PG.unevictable:
+    if not page.flags & PG_referenced:
+        page.flags |= PG_referenced
+    elif page.flags & PG_unevictable:
         pass
-    elif not page.flags & PG.active:
-        if page.flags & PG.lru:
+    elif not page.flags & PG_active:
+        if page.flags & PG_lru:
             machine.lru.move(page, active=True)
             machine.vmstat["pgactivate"] += 1
-        page.flags &= ~PG.referenced
+        page.flags &= ~PG_referenced
 
 
 def folio_deactivate(machine, page: Page) -> None:
     """MADV_COLD: an active page goes to the head of its inactive list (pgdeactivate)."""
-    if page.flags & PG.unevictable or not page.flags & PG.active or not page.flags & PG.lru:
+    if page.flags & PG_unevictable or not page.flags & PG_active or not page.flags & PG_lru:
         return
     machine.lru.move(page, active=False)
-    page.flags &= ~PG.referenced
+    page.flags &= ~PG_referenced
     machine.vmstat["pgdeactivate"] += 1

@@ -7,7 +7,7 @@ slot's count (``swapfile.SwapInfo.swap_map``) is the number of such PTEs.
 The swap cache maps an entry to the page that holds the slot's data while the
 page is being written out or read in, or while both copies are valid (a page
 read back in keeps its slot until it is written to, so a clean page can be
-dropped again without I/O). A swap-cache page has ``PG.swapcache``, its entry in
+dropped again without I/O). A swap-cache page has ``PG_swapcache``, its entry in
 ``page.private``, and the cache holds one reference on it.
 
 ``do_swap_page`` (a fault on a swap PTE): a swap-cache hit is a minor fault; a
@@ -26,7 +26,18 @@ from ..arch.pte import _D, _RW, pfn_pte
 from ..errors import KernelBug
 from .fault import VM_FAULT, FaultFlag, do_wp_page
 from .mm_types import MM
-from .page import PG, Page
+from .page import (
+    Page,
+    PG_anon,
+    PG_anon_exclusive,
+    PG_buddy,
+    PG_dirty,
+    PG_readahead,
+    PG_swapbacked,
+    PG_swapcache,
+    PG_uptodate,
+    PG_writeback,
+)
 from .swapfile import (
     SWAP_HAS_CACHE,
     SWP_EXCLUSIVE,
@@ -37,8 +48,6 @@ from .swapfile import (
 )
 from .vma import VM_LOCKED, VM_WRITE
 
-# A page read ahead and not yet used (swap_ra_hit counts the first use).
-PG_readahead = PG.readahead
 _WRITE = int(FaultFlag.WRITE)
 _A = 0x20
 
@@ -69,7 +78,7 @@ class SwapSubsystem:
         return self.si.count(pte_to_swp_entry(entry))
 
     def cache_refs(self, page: Page) -> int:
-        return 1 if page.flags & PG.swapcache else 0
+        return 1 if page.flags & PG_swapcache else 0
 
     def lookup(self, entry: int) -> Page | None:
         return self.cache.get(pte_to_swp_entry(entry))
@@ -101,16 +110,16 @@ class SwapSubsystem:
     def free_swap_cache(self, page: Page) -> None:
         """zap_pte_range freed the last mapping of a swap-cache page
         (free_pages_and_swap_cache): drop it from the cache if no swap PTE needs it."""
-        if page.flags & PG.swapcache and not page.mapcount:
+        if page.flags & PG_swapcache and not page.mapcount:
             self.folio_free_swap(page)
 
     # -- the swap cache -----------------------------------------------------------------
     def add_to_swap_cache(self, page: Page, entry: int) -> None:
         """The slot's map must already carry SWAP_HAS_CACHE."""
-        if entry in self.cache or page.flags & PG.swapcache:
+        if entry in self.cache or page.flags & PG_swapcache:
             raise KernelBug(f"add_to_swap_cache: {entry:#x} / {page!r} already cached")
         self.cache[entry] = page
-        page.flags |= PG.swapcache | PG.swapbacked
+        page.flags |= PG_swapcache | PG_swapbacked
         page.private = entry
         page.refcount += 1
 
@@ -121,7 +130,7 @@ class SwapSubsystem:
         if self.cache.get(entry) is not page:
             raise KernelBug(f"delete_from_swap_cache: {page!r} is not cached at {entry:#x}")
         del self.cache[entry]
-        page.flags &= ~(PG.swapcache | PG_readahead)
+        page.flags &= ~(PG_swapcache | PG_readahead)
         page.private = 0
         self.si.clear_cache(entry)
         from .memory import put_page
@@ -136,17 +145,17 @@ class SwapSubsystem:
         if entry is None:
             return False
         self.add_to_swap_cache(page, entry)
-        page.flags |= PG.dirty
+        page.flags |= PG_dirty
         return True
 
     def folio_free_swap(self, page: Page) -> bool:
         """Free the swap copy of a page that is in memory, if no swap PTE still
         needs it: the page leaves the swap cache and becomes dirty (its only copy)."""
-        if not page.flags & PG.swapcache or page.flags & PG.writeback:
+        if not page.flags & PG_swapcache or page.flags & PG_writeback:
             return False
         if self.si.count(page.private):
             return False
-        page.flags |= PG.dirty
+        page.flags |= PG_dirty
         self.delete_from_swap_cache(page)
         return True
 
@@ -155,7 +164,7 @@ class SwapSubsystem:
         """pageout of a swap-cache page: its bytes go to the slot (synchronously)."""
         m = self.machine
         self.si.write(page.private, m.phys.contents(page.pfn))
-        page.flags &= ~PG.dirty
+        page.flags &= ~PG_dirty
         m.vmstat["pswpout"] += 1
         m.vmstat["pgpgout"] += 4
 
@@ -166,7 +175,7 @@ class SwapSubsystem:
             m.phys.clear_page(page.pfn)
         else:
             m.phys.write(page.pfn, 0, data)
-        page.flags |= PG.uptodate
+        page.flags |= PG_uptodate
         m.vmstat["pswpin"] += 1
         m.vmstat["pgpgin"] += 4
 
@@ -282,7 +291,7 @@ class SwapSubsystem:
     def should_try_to_free_swap(self, page: Page, vma, flags: int) -> bool:
         """Free the slot at swap-in when swap is more than half full, the VMA is
         locked, or a write fault finds the page held by the cache and us alone."""
-        if not page.flags & PG.swapcache:
+        if not page.flags & PG_swapcache:
             return False
         if self.si.full() or vma.vm_flags & VM_LOCKED:
             return True
@@ -293,14 +302,14 @@ class SwapSubsystem:
         """folio_add_anon_rmap / __folio_set_anon: a page not yet anonymous gets the
         VMA's anon_vma (the root's if the page may be shared)."""
         from .rmap import anon_vma_prepare
-        if not page.flags & PG.anon:
+        if not page.flags & PG_anon:
             anon_vma_prepare(vma)
             page.mapping = vma.anon_vma if exclusive else vma.anon_vma.root
             page.index = vma.linear_page_index(address)
-            page.flags |= PG.anon | PG.swapbacked
+            page.flags |= PG_anon | PG_swapbacked
         page.mapcount += 1
         if exclusive:
-            page.flags |= PG.anon_exclusive
+            page.flags |= PG_anon_exclusive
 
     # -- MADV_WILLNEED ------------------------------------------------------------------
     def force_swapin_readahead(self, vma, start: int, end: int) -> None:
@@ -344,7 +353,7 @@ class SwapSubsystem:
             raise KernelBug(f"check: {inuse} slots in use, inuse_pages says "
                             f"{self.si.inuse_pages}")
         for e, page in self.cache.items():
-            if not page.flags & PG.swapcache or page.private != e or page.flags & PG.buddy:
+            if not page.flags & PG_swapcache or page.private != e or page.flags & PG_buddy:
                 raise KernelBug(f"check: swap cache entry {e:#x} holds {page!r}")
         from .vmscan import check_lru
         check_lru(self.machine)

@@ -157,7 +157,7 @@ class SwapInfo:
 
     def slots(self):
         """(offset, map value) of every slot in use."""
-        for offset in range(1, self.nr_pages):
-            v = self.swap_map[offset]
-            if v:
-                yield offset, v
+        smap = self.swap_map
+        for offset in [o for o, v in enumerate(smap) if v]:
+            if offset:
+                yield offset, smap[offset]
