@@ -126,3 +126,41 @@ def test_swappiness_zero_still_swaps_without_file_pages() -> None:
     t.touch(a, 1500 * PAGE, write=True)
     assert m.vmstat["pswpout"] > 0
     m.check()
+
+
+def test_file_pages_are_written_back_and_dropped_under_pressure() -> None:
+    m = pw.Machine(memory="4MiB", swap="16MiB")
+    t = m.spawn("t")
+    n = 600
+    f = m.create_file("data.bin", size=n * PAGE)
+    b = t.mmap(n * PAGE, prot="rw", flags="shared", file=f)
+    for i in range(n):
+        t.write(b + i * PAGE, i.to_bytes(4, "little"))
+    a = t.mmap(1500 * PAGE)
+    t.touch(a, 1500 * PAGE, write=True)            # pressure: the file pages go first
+    m.check()
+    v = m.vmstat
+    assert v["pgsteal_file"] > 0 and t.stats.rss_file < n
+    # Dirty PTEs moved their dirty bit to the page, which was written before dropping.
+    assert v["pgpgout"] == 4 * (v["pswpout"] + v["pgsteal_file"])
+    majors = t.stats.maj_flt
+    for i in range(n):
+        assert t.read(b + i * PAGE, 4) == i.to_bytes(4, "little")
+    assert t.stats.maj_flt > majors                # read back from the disk
+    m.check()
+
+
+def test_clean_file_pages_are_dropped_without_io() -> None:
+    m = pw.Machine(memory="4MiB", swap=0)
+    t = m.spawn("t")
+    f = m.create_file("ro.bin", data=bytes(range(256)) * 16 * 400)
+    m.filemap.write_back(f)                        # created by write(): sync it first
+    written = m.vmstat["pgpgout"]
+    b = t.mmap(400 * PAGE, prot="r", flags="private", file=f)
+    t.touch(b, 400 * PAGE)
+    a = t.mmap(700 * PAGE)
+    t.touch(a, 700 * PAGE, write=True)             # no swap: only the file can give
+    m.check()
+    assert m.vmstat["pgsteal_file"] > 0 and m.vmstat["pgpgout"] == written
+    assert t.read(b + 399 * PAGE, 4) == bytes(range(4))
+    m.check()

@@ -36,7 +36,7 @@ space free (or ``swappiness`` 0): file only; no file pages: anon only; an
 inactive file list big enough for this priority that is not low: file only
 (cache trim mode); otherwise anon and file are scanned in the ratio
 ``swappiness : 200 - swappiness`` (the kernel also weighs recent refault costs).
-Shmem pages are not reclaimed in this version (treated as unevictable).
+Shmem pages and huge pages are not reclaimed in this version (kept active).
 """
 
 from __future__ import annotations
@@ -326,8 +326,8 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
             continue
         anon = bool(page.flags & PG_anon)
         swapbacked = bool(page.flags & PG_swapbacked)
-        if swapbacked and not anon and not page.flags & PG_swapcache:
-            putback(machine, page, True)                # shmem: not reclaimed here
+        if page.order or (swapbacked and not anon and not page.flags & PG_swapcache):
+            putback(machine, page, True)    # shmem and huge pages: not reclaimed here
             continue
         if not sc.ignore_references:
             verdict = folio_check_references(machine, page)
