@@ -6,12 +6,13 @@ Layout, little endian::
     magic    8 bytes  b"PWTRACE1"
     n        uint64   number of accesses
     npages   uint64   number of distinct pages
-    flags    uint64   reserved, 0
+    width    uint64   bytes per id: 1, 2 or 4 (the smallest that fits npages)
     table    npages x uint64   virtual page number of each dense id
-    ids      n x uint32        dense page id of each access
+    ids      n x uint<width*8> dense page id of each access
     writes   ceil(n/8) bytes   write flags, np.packbits (bit order "little")
 
-That is 4.125 bytes per access plus 8 per distinct page.  Ids are in order of
+That is at most 4.125 bytes per access (1.125 for a program touching at most
+256 pages) plus 8 per distinct page.  Ids are in order of
 first appearance, so loading needs no hashing: the replay kernels read ``ids``
 as they are.  A compressed file is the same bytes in one zstd or gzip stream.
 """
@@ -34,14 +35,20 @@ MAGIC = b"PWTRACE1"
 HEADER = 32
 
 
+def id_dtype(npages: int) -> np.dtype:
+    """The narrowest unsigned type that holds ids ``0 .. npages-1``."""
+    return np.dtype("<u1" if npages <= 1 << 8 else "<u2" if npages <= 1 << 16 else "<u4")
+
+
 def _header(trace: Trace) -> bytes:
-    return MAGIC + np.array([len(trace), trace.n_pages, 0], "<u8").tobytes()
+    width = id_dtype(trace.n_pages).itemsize
+    return MAGIC + np.array([len(trace), trace.n_pages, width], "<u8").tobytes()
 
 
 def _chunks(trace: Trace):
     yield _header(trace)
     yield trace.table.astype("<u8", copy=False).tobytes()
-    yield trace.ids.astype("<u4", copy=False).tobytes()
+    yield trace.ids.astype(id_dtype(trace.n_pages), copy=False).tobytes()
     packed = trace._packed
     yield (packed if packed is not None else np.packbits(trace.writes, bitorder="little")).tobytes()
 
@@ -80,16 +87,19 @@ def parse_binary(data: memoryview | bytes, name: str) -> Trace:
     buf = memoryview(data)
     if len(buf) < HEADER or bytes(buf[:8]) != MAGIC:
         raise ValueError(f"{name}: not a pagewalk binary trace (expected the magic {MAGIC!r})")
-    n, npages, _flags = np.frombuffer(buf[8:HEADER], "<u8").tolist()
-    need = HEADER + 8 * npages + 4 * n + (n + 7) // 8
+    n, npages, width = np.frombuffer(buf[8:HEADER], "<u8").tolist()
+    if width not in (1, 2, 4):
+        raise ValueError(f"{name}: corrupt pagewalk binary trace: id width {width} "
+                         "(expected 1, 2 or 4)")
+    need = HEADER + 8 * npages + width * n + (n + 7) // 8
     if len(buf) != need:
         raise ValueError(f"{name}: truncated or corrupt pagewalk binary trace: header says "
                          f"{n} accesses over {npages} pages ({need} bytes), file has {len(buf)}")
     off = HEADER
     table = np.frombuffer(buf, "<u8", npages, off)
     off += 8 * npages
-    ids = np.frombuffer(buf, "<u4", n, off)
-    off += 4 * n
+    ids = np.frombuffer(buf, f"<u{width}", n, off)
+    off += width * n
     packed = np.frombuffer(buf, np.uint8, (n + 7) // 8, off)
     if n and int(ids.max()) >= npages:
         raise ValueError(f"{name}: corrupt pagewalk binary trace: a page id is >= {npages}")

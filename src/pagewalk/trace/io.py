@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import InvalidArgument
 from ..units import PAGE_SHIFT
 from . import binfmt
-from .model import PageIds, Trace
+from .model import PageIds, Trace, narrow_ids
 from .parse import EXPECTED, NEED_SPACE, parse_lackey, parse_text
 
 FORMATS = ("auto", "lackey", "text", "binary", "numpy")
@@ -198,7 +198,7 @@ def _parse_stream(stream: BinaryIO, raw: BinaryIO, head: bytes, kind: str, path:
             prog.stop()
     ids = np.concatenate(id_parts) if id_parts else np.empty(0, np.uint32)
     w = np.concatenate(w_parts) if w_parts else np.empty(0, np.bool_)
-    return Trace(ids, mapper.pages(), w, source=str(path))
+    return Trace(narrow_ids(ids, mapper.n), mapper.pages(), w, source=str(path))
 
 
 def _malformed(path: Path, data: bytes, start: int, lineno: int, status: int) -> None:

@@ -2,8 +2,9 @@
 
 A trace keeps three arrays:
 
-* ``ids`` (``uint32``): for each access, the dense id of its page; ids are
-  given in order of first appearance (the first page accessed is 0);
+* ``ids`` (``uint8``, ``uint16`` or ``uint32``): for each access, the dense id
+  of its page; ids are given in order of first appearance (the first page
+  accessed is 0);
 * ``table`` (``uint64``): the virtual page number of each id;
 * ``writes`` (``bool``): whether each access writes.
 
@@ -56,6 +57,12 @@ def _densify(pages, keys, vals, table, n_distinct, out, start):
     return pages.size, n_distinct
 
 
+def narrow_ids(ids: np.ndarray, npages: int) -> np.ndarray:
+    """``ids`` in the narrowest unsigned type that holds ``0 .. npages-1``."""
+    dtype = np.uint8 if npages <= 1 << 8 else np.uint16 if npages <= 1 << 16 else np.uint32
+    return ids.astype(dtype, copy=False)
+
+
 class PageIds:
     """Incremental mapping of page numbers to dense ids (first appearance)."""
 
@@ -104,7 +111,9 @@ class Trace:
 
     def __init__(self, ids: np.ndarray, table: np.ndarray, writes: np.ndarray | None = None,
                  source: str | None = None) -> None:
-        ids = np.ascontiguousarray(ids, dtype=np.uint32)
+        ids = np.ascontiguousarray(ids)
+        if ids.dtype not in (np.uint8, np.uint16, np.uint32):
+            ids = ids.astype(np.uint32)
         table = np.ascontiguousarray(table, dtype=np.uint64)
         if writes is None:
             writes = np.zeros(ids.size, np.bool_)
@@ -148,7 +157,7 @@ class Trace:
         """A trace from virtual page numbers (one access each)."""
         arr = _as_uint64(pages, "pages")
         mapper = PageIds(capacity=min(arr.size, 1 << 20) + 1)
-        ids = mapper.map(arr)
+        ids = narrow_ids(mapper.map(arr), mapper.n)
         w = None if writes is None else np.asarray(list(writes) if not isinstance(
             writes, np.ndarray) else writes, dtype=np.bool_)
         if w is not None and w.shape != arr.shape:

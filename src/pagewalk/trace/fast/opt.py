@@ -1,11 +1,16 @@
 """OPT (Belady's MIN): evict the resident page whose next use is furthest away.
 
-``next_use[i]`` is the index of the next access to the page of access ``i``;
-when there is none it is ``n + id`` (n = trace length, id = the page's dense id,
-i.e. its rank of first appearance), so keys never tie: among pages never used
-again the one that first appeared latest is evicted.  (Which of those is
-evicted cannot change any count.)  Resident pages sit in an indexed max-heap
-keyed by next use.
+``next_use[i]`` is the index of the next access to the page of access ``i``
+that is not part of the same run of consecutive accesses to that page; when
+there is none it is ``n + id`` (n = trace length, id = the page's dense id, i.e.
+its rank of first appearance), so keys never tie: among pages never used again
+the one that first appeared latest is evicted.  (Which of those is evicted
+cannot change any count.)  Resident pages sit in an indexed max-heap keyed by
+next use.
+
+Within a run nothing is evicted, so giving the page its after-the-run key at
+the run's first access makes the same decisions as updating it at every
+access, and the other accesses of the run need no heap work at all.
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .common import HIT, NEED_FRAME, access, evict
+from .common import DIRTY, HIT, KIND, NEED_FRAME, RESIDENT, access, evict
 
 
 @njit(cache=True)
 def next_use(ids, npages):
-    """Index of the next access to the same page, or ``n + id`` if none."""
+    """Index of the next access to the same page after the current run of
+    accesses to it, or ``n + id`` if none."""
     n = ids.size
     out = np.empty(n, np.int64)
     last = np.empty(npages, np.int64)
@@ -26,7 +32,10 @@ def next_use(ids, npages):
         last[p] = n + p
     for i in range(n - 1, -1, -1):
         p = ids[i]
-        out[i] = last[p]
+        if i + 1 < n and ids[i + 1] == p:
+            out[i] = out[i + 1]
+        else:
+            out[i] = last[p]
         last[p] = i
     return out
 
@@ -76,8 +85,13 @@ def run_opt(ids, writes, npages, frames, demand, cnt, nxt):
     page = np.empty(frames, np.int64)
     pos = np.full(npages, -1, np.int64)
     size = 0
+    prev = -1
     for i in range(ids.size):
         p = np.int64(ids[i])
+        if p == prev and st[p] & KIND == RESIDENT and (
+                not demand or not writes[i] or st[p] & DIRTY):
+            continue  # a hit inside a run: the key is already the run's
+        prev = p
         a = access(st, p, demand and writes[i], demand, cnt)
         if a == HIT:
             j = pos[p]
