@@ -62,7 +62,8 @@ def real_trace() -> dict[str, Path]:
     """Paths of the real program's trace: 'lackey', 'pwt', 'oracle'."""
     d = CACHE / "gzip"
     d.mkdir(parents=True, exist_ok=True)
-    paths = {"lackey": d / "gzip.lackey", "pwt": d / "gzip.pwt", "oracle": d / "gzip.oracleGeneral.bin"}
+    paths = {"lackey": d / "gzip.lackey", "pwt": d / "gzip.pwt",
+             "oracle": d / "gzip.oracleGeneral.bin"}
     if not paths["lackey"].exists():
         valgrind = shutil.which("valgrind")
         gzip = shutil.which("gzip")

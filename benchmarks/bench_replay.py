@@ -11,6 +11,7 @@ over libCacheSim's.  Also: pagewalk's demand mode on the real trace.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 
 import pagewalk.trace as pt
@@ -60,10 +61,10 @@ def main() -> None:
         for frames in sizes:
             for policy in policies:
                 pt.replay(tr[:1000], frames=frames, policy=policy)  # load compiled code
-                t_pw, f_pw = median_time(lambda: run_pagewalk(str(paths["pwt"]), policy, frames),
-                                         runs)
+                t_pw, f_pw = median_time(
+                    functools.partial(run_pagewalk, str(paths["pwt"]), policy, frames), runs)
                 t_lc, f_lc = median_time(
-                    lambda: run_libcachesim(str(paths["oracle"]), policy, frames), runs)
+                    functools.partial(run_libcachesim, str(paths["oracle"]), policy, frames), runs)
                 ratio = t_lc / t_pw
                 target = TARGET[name] if policy in ("lru", "clock", "fifo", "opt") else None
                 ok = "" if target is None else ("ok" if ratio >= target else "MISSED") + \
@@ -79,8 +80,8 @@ def main() -> None:
     print(f"\n== demand mode, real trace, {frames} frames (end to end, target >= 50 M/s) ==")
     for policy in ("lru", "clock", "fifo", "opt", "arc", "lfu", "linux"):
         pt.replay(tr[:1000], frames=frames, policy=policy, mode="demand")
-        t, faults = median_time(lambda: run_pagewalk(str(real["pwt"]), policy, frames,
-                                                     "demand"), runs)
+        t, faults = median_time(
+            functools.partial(run_pagewalk, str(real["pwt"]), policy, frames, "demand"), runs)
         print(f"{policy:>7} faults {faults:>10,}  {len(tr) / t / 1e6:8.1f} M accesses/s")
         results.append(dict(trace="real", mode="demand", policy=policy, frames=frames,
                             accesses=len(tr), faults=faults, pagewalk_s=t))

@@ -59,8 +59,7 @@ def register(app: typer.Typer) -> None:
             "--progress/--no-progress", help="Progress bar while parsing (default: when "
                                              "stderr is a terminal).")] = None,
     ) -> None:
-        """Replay a memory trace against K frames and a replacement policy and print the
-        faults (minor, major), swap traffic and hit ratio.
+        """Replay a trace against K frames and a policy: faults, swap traffic, hit ratio.
 
         Example: pagewalk replay gzip.pwt --frames 256 --policy clock --mode demand
         """

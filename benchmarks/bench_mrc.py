@@ -1,0 +1,40 @@
+"""Miss-ratio curve throughput (LRU, one pass) on the real and Zipf traces.
+
+Prints accesses per second of ``pagewalk.mrc`` (exact, and SHARDS at 1 %), and
+checks a few points of the exact curve against per-size replay.  Target: the
+exact LRU curve at >= 30 M accesses/s.
+
+    python benchmarks/bench_mrc.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+
+import pagewalk.trace as pt
+from _traces import median_time, real_trace, zipf_trace
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    for name, path in (("real", real_trace()["pwt"]), ("zipf", zipf_trace()["pwt"])):
+        tr = pt.load_trace(path)
+        pt.mrc(tr[:1000])
+        t, curve = median_time(functools.partial(pt.mrc, tr), args.runs)
+        n = len(tr)
+        print(f"{name}: {n:,} accesses, {tr.n_pages:,} pages: exact LRU curve median "
+              f"{t:.2f} s = {n / t / 1e6:.1f} M accesses/s (target >= 30)")
+        for k in (tr.n_pages // 8, tr.n_pages // 2):
+            assert curve.misses_at(k) == pt.replay(tr, frames=k).faults, (name, k)
+        ts, approx = median_time(functools.partial(pt.mrc, tr, sample=0.01), args.runs)
+        k = tr.n_pages // 10
+        err = abs(approx.misses_at(k) - curve.misses_at(k)) / n
+        print(f"{name}: SHARDS 1 %: {ts:.2f} s = {n / ts / 1e6:.1f} M accesses/s; "
+              f"miss-ratio error at {k:,} frames: {err:.4f}")
+
+
+if __name__ == "__main__":
+    main()
