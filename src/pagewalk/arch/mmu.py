@@ -25,15 +25,6 @@ _UMODE = int(X86PF.USER)
 _INSTR = int(X86PF.INSTR)
 
 
-class PageFault(Exception):  # noqa: N818 - the CPU exception, not an error
-    """#PF: ``error_code`` (X86PF bits) and ``address`` (what CR2 holds)."""
-
-    def __init__(self, error_code: int, address: int) -> None:
-        super().__init__(error_code, address)
-        self.error_code = error_code
-        self.address = address
-
-
 class GeneralProtection(Exception):  # noqa: N818
     """#GP: a non-canonical address; Linux sends SIGSEGV with si_code SI_KERNEL."""
 
@@ -54,10 +45,13 @@ class MMU:
         self._mask = (1 << mode.bits) - 1
 
     def translate(self, mm, va: int, write: bool, instr: bool = False) -> int:
-        """A user-mode access to ``va``: return the pfn, or raise PageFault/GeneralProtection.
+        """A user-mode access to ``va``: return the pfn (>= 0), or ``~error_code`` (< 0)
+        when the access raises #PF (CR2 is ``va``); raise GeneralProtection for a
+        non-canonical address.
 
         On success the leaf entry gets ACCESSED (and DIRTY for a write) and the
-        translation is cached in ``mm.tlb_r`` / ``mm.tlb_w``.
+        translation is cached in ``mm.tlb_r`` / ``mm.tlb_w``. (A return value, not
+        an exception, for #PF: it is the common case and exceptions are slow.)
         """
         self.walks += 1
         mode = self.mode
@@ -66,14 +60,14 @@ class MMU:
             if not mode.is_canonical(va):
                 raise GeneralProtection(va)
             # Kernel half: absent from user page tables (page-table isolation).
-            raise PageFault(code, va)
+            return ~code
         tables = self.tables
         table = tables[mm.pgd]
         huge = False
         for shift, mask in self._upper:
             e = table[(va >> shift) & mask]
             if not e & _P:
-                raise PageFault(code, va)
+                return ~code
             if e & _PSE:                      # a 2 MiB page mapped by this PMD entry
                 huge = True
                 break
@@ -86,10 +80,10 @@ class MMU:
             idx = (va >> 12) & self._mask
             pte = table[idx]
             if not pte & _P:
-                raise PageFault(code, va)
+                return ~code
             pfn = (pte & PFN_MASK) >> 12
         if (write and not pte & _RW) or not pte & _USER or (instr and pte & _NX):
-            raise PageFault(code | _PROT, va)
+            return ~(code | _PROT)
         new = pte | _A | (_D if write else 0)
         if new != pte:
             table[idx] = new

@@ -8,7 +8,7 @@ deliver the signal: the task dies and the caller gets the ``Signal`` exception.
 
 from __future__ import annotations
 
-from ..arch.mmu import GeneralProtection, PageFault
+from ..arch.mmu import GeneralProtection
 from ..errors import BusError, KernelBug, Killed, SegmentationFault, Signal
 from ..mm.fault import FaultContext, SigInfo, do_user_addr_fault
 
@@ -31,12 +31,13 @@ def exc_page_fault(task, error_code: int, address: int) -> SigInfo | None:
 def user_access(task, va: int, write: bool, instr: bool = False) -> int:
     """One user-mode access to ``va``: return the pfn it reached, or deliver a signal."""
     machine = task.machine
-    mmu = machine.mmu
+    translate = machine.mmu.translate
     for _ in range(machine.config.max_fault_retries):
         try:
-            return mmu.translate(task.mm, va, write, instr)
-        except PageFault as pf:
-            sig = exc_page_fault(task, pf.error_code, pf.address)
+            pfn = translate(task.mm, va, write, instr)
+            if pfn >= 0:
+                return pfn
+            sig = exc_page_fault(task, ~pfn, va)        # #PF: error code, CR2
         except GeneralProtection:
             sig = SigInfo("SIGSEGV", "SI_KERNEL", 0)    # #GP: si_addr is 0
             if machine.tracers:
