@@ -10,6 +10,7 @@
 See DESIGN.md for the layers; ``pagewalk --help`` for the command line.
 """
 
+from . import programs  # pw.programs: built-in task programs (issue 6)
 from .config import Config
 from .errors import (
     BusError,
@@ -32,7 +33,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BusError", "Config", "FaultRecord", "InvalidArgument", "KernelBug", "Killed", "Machine",
     "PageInfo", "PagewalkError", "SegmentationFault", "Signal", "SyscallError", "Task",
-    "TaskStats", "Tracer", "__version__", "parse_size",
+    "TaskStats", "Tracer", "__version__", "parse_size", "programs",
 ]
 
 try:  # the trace-replay layer (pw.load_trace, pw.replay, pw.mrc, pw.Trace)

@@ -37,8 +37,9 @@ def _root(
 
 
 def _register() -> None:
-    from .observe import demo
+    from .observe import demo, thrash
     demo.register(app)
+    thrash.register(app)
     try:
         from .scenario import commands as scenario_commands
     except ImportError:  # pragma: no cover - the scenario layer is optional while it is built

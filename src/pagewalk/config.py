@@ -57,6 +57,35 @@ class Config:
     tlb_entries: int = 0
     # Page-fault retries allowed before the model calls it a kernel bug.
     max_fault_retries: int = 4
+    # -- time and scheduling (issue 6, kernel/sched.py, kernel/disk.py) ------------------
+    # Times are seconds of simulated time; nothing reads a wall clock.
+    # CPUs that run tasks' programs (m.run()).
+    cpus: int = 1
+    # The disk that serves page-cache misses, readahead, swap-in/out and writeback:
+    # "nvme", "ssd" or "hdd" (kernel/disk.py DISK_PRESETS).
+    disk: str = "ssd"
+    # CPU cost of one user memory access that hits the TLB (a DRAM access).
+    cost_mem_access: float = 100e-9
+    # Extra cost of a TLB miss: the hardware page walk.
+    cost_tlb_miss: float = 50e-9
+    # Kernel CPU time of a minor fault (trap, handler, zeroing or mapping a page).
+    cost_minor_fault: float = 1e-6
+    # Kernel CPU time of a major fault, not counting the wait for the disk.
+    cost_major_fault: float = 5e-6
+    # Copying one 4 KiB page for copy-on-write (on top of the fault's cost).
+    cost_cow_copy: float = 1e-6
+    # One context switch (charged to the CPU, not to a task).
+    cost_context_switch: float = 2e-6
+    # One system call made by a program (Syscall action), entry and exit.
+    cost_syscall: float = 200e-9
+    # The scheduler's time slice (round robin among runnable tasks).
+    time_slice: float = 4e-3
+    # Working-set sampling: every ws_interval of a task's CPU time its accessed bits
+    # are tested and cleared; WS(t, tau) is the union over the last ws_tau (0: off).
+    ws_interval: float = 20e-3
+    ws_tau: float = 100e-3
+    # Medium-term scheduler: suspend tasks while the sum of working sets exceeds memory.
+    load_control: bool = False
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -98,7 +127,8 @@ class Config:
             raise InvalidArgument(f"memory={self.memory} bytes is too small; give at least 1MiB")
         if self.memory % 4096 or self.swap % 4096:
             raise InvalidArgument("memory and swap must be whole pages (multiples of 4KiB)")
-        if self.fault_around_bytes < 4096 or self.fault_around_bytes & (self.fault_around_bytes - 1):
+        fab = self.fault_around_bytes
+        if fab < 4096 or fab & (fab - 1):
             raise InvalidArgument("fault_around_bytes must be a power of two >= 4096 "
                                   "(4096 turns fault-around off)")
         if not 0 <= self.page_cluster <= 10:
@@ -107,3 +137,20 @@ class Config:
             raise InvalidArgument("swappiness must be between 0 and 200")
         if self.tlb_entries < 0:
             raise InvalidArgument("tlb_entries must be >= 0 (0: no limit)")
+        self._validate_timing()
+
+    def _validate_timing(self) -> None:
+        """The time and scheduling knobs (issue 6)."""
+        from .kernel.disk import disk_model
+        disk_model(self.disk)
+        if isinstance(self.cpus, bool) or not isinstance(self.cpus, int) or self.cpus < 1:
+            raise InvalidArgument(f"cpus={self.cpus!r}; give an int >= 1")
+        for name in ("cost_mem_access", "cost_tlb_miss", "cost_minor_fault", "cost_major_fault",
+                     "cost_cow_copy", "cost_context_switch", "cost_syscall", "ws_interval",
+                     "ws_tau"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+                raise InvalidArgument(f"{name}={v!r}; give seconds as a number >= 0")
+        if isinstance(self.time_slice, bool) or not isinstance(self.time_slice, int | float) \
+                or self.time_slice <= 0:
+            raise InvalidArgument(f"time_slice={self.time_slice!r}; give seconds > 0")

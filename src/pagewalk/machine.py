@@ -17,6 +17,7 @@ from .arch.mmu import MMU
 from .arch.paging import paging_mode
 from .config import Config
 from .errors import InvalidArgument, SyscallError
+from .kernel.sched import Scheduler
 from .kernel.task import Task
 from .mm.filemap import FileMap
 from .mm.huge_memory import Thp
@@ -62,6 +63,7 @@ class Machine:
         self.next_pid = 1
         self.tracers: list[Tracer] = []
         self.reclaim = Reclaim(self)            # watermarks, kswapd, direct reclaim
+        self.sched = Scheduler(self)            # clock, disk, CPUs (issue 6, kernel/sched.py)
 
     def __repr__(self) -> str:
         c = self.config
@@ -138,8 +140,10 @@ class Machine:
         vma.vm_pgoff = vma.vm_start >> 12
         mm.start_stack = mm.stack_top - 256
 
-    def spawn(self, name: str = "init") -> Task:
-        """A new task with a fresh address space: only a stack VMA, nothing resident."""
+    def spawn(self, name: str = "init", program=None, nice: int = 0) -> Task:
+        """A new task with a fresh address space: only a stack VMA, nothing resident.
+        With ``program`` (pw.programs, or a generator function over the task) it runs
+        that program at the next ``run()``, with priority ``nice``."""
         if not isinstance(name, str) or not name:
             raise InvalidArgument("spawn: give the task a non-empty name")
         mm = self._new_mm()
@@ -147,7 +151,22 @@ class Machine:
         task = Task(self, self.next_pid, name, mm, None)
         self.tasks[task.pid] = task
         self.next_pid += 1
+        if program is not None:
+            self.sched.attach(task, program, nice)
         return task
+
+    # -- time and scheduling (issue 6: kernel/sched.py) ----------------------------------
+    def run(self, until: float | None = None):
+        """Run every spawned program to its end, or to simulated time ``until`` (s);
+        returns a ``RunReport`` (observe/report.py)."""
+        return self.sched.run(until)
+
+    @property
+    def now(self) -> float:
+        """Simulated seconds since the machine started."""
+        return self.sched.now
+
+    clock = now
 
     def task(self, pid: int) -> Task:
         try:
@@ -261,9 +280,10 @@ class Machine:
             t.faults.append(rec)
 
     def record_gp(self, task: Task, address: int, sig) -> None:
-        rec = FaultRecord(pid=task.pid, address=address, error_code=None, handler="exc_general_protection",
-                          steps=("exc_general_protection",), result=str(sig), major=False,
-                          signal=sig.signal, code=sig.code, reason="non-canonical address: #GP")
+        rec = FaultRecord(pid=task.pid, address=address, error_code=None,
+                          handler="exc_general_protection", steps=("exc_general_protection",),
+                          result=str(sig), major=False, signal=sig.signal, code=sig.code,
+                          reason="non-canonical address: #GP")
         for t in self.tracers:
             t.faults.append(rec)
 
