@@ -22,7 +22,7 @@ class PagewalkError(Exception):
     """Base of every exception pagewalk raises on purpose."""
 
 
-class Signal(PagewalkError):  # noqa: N818 - named after the kernel concept
+class Signal(PagewalkError):
     """A fatal signal delivered to a task.
 
     Attributes follow ``siginfo_t``: ``signal`` ("SIGSEGV", "SIGBUS", "SIGKILL"),

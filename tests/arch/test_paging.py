@@ -5,10 +5,10 @@ from __future__ import annotations
 import tracemalloc
 
 import pytest
+from tests.conftest import PAGE, delta
 
 import pagewalk as pw
 from pagewalk.arch.pte import X86PF, describe_error_code
-from tests.conftest import PAGE, delta
 
 
 def test_i386_two_level_tables_and_3g_split():
@@ -105,5 +105,5 @@ def test_exec_of_non_exec_mapping_faults_twice_then_accerr():
     with m.trace() as tr, pytest.raises(pw.SegmentationFault) as info:
         t.touch(a, 1, execute=True)
     assert info.value.code == "SEGV_ACCERR"
-    assert [f.handler for f in tr.faults][0] == "do_anonymous_page"
+    assert tr.faults[0].handler == "do_anonymous_page"
     assert t.stats.min_flt == 1                  # the first (not-present) fault succeeded

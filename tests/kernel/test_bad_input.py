@@ -6,9 +6,9 @@ from __future__ import annotations
 import errno
 
 import pytest
+from tests.conftest import PAGE
 
 import pagewalk as pw
-from tests.conftest import PAGE
 
 
 def snapshot(m: pw.Machine):

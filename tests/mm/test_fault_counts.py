@@ -4,9 +4,9 @@ see tests/oracle/host_numbers.md). N = 1000 pages, ``linux`` profile."""
 from __future__ import annotations
 
 import pytest
+from tests.conftest import PAGE, delta
 
 import pagewalk as pw
-from tests.conftest import PAGE, delta
 
 N = 1000
 L = N * PAGE

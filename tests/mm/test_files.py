@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.conftest import PAGE, delta
 
 import pagewalk as pw
-from tests.conftest import PAGE, delta
 
 N = 1000
 L = N * PAGE

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.conftest import delta
 
 import pagewalk as pw
-from tests.conftest import delta
 
 M = 4 << 20
 

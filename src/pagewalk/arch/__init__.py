@@ -4,4 +4,4 @@ from .mmu import MMU, GeneralProtection
 from .paging import PAGING_MODES, PagingMode, paging_mode
 from .pte import PTE, X86PF
 
-__all__ = ["MMU", "GeneralProtection", "PAGING_MODES", "PTE", "X86PF", "PagingMode", "paging_mode"]
+__all__ = ["MMU", "PAGING_MODES", "PTE", "X86PF", "GeneralProtection", "PagingMode", "paging_mode"]

@@ -25,7 +25,7 @@ _UMODE = int(X86PF.USER)
 _INSTR = int(X86PF.INSTR)
 
 
-class GeneralProtection(Exception):  # noqa: N818
+class GeneralProtection(Exception):
     """#GP: a non-canonical address; Linux sends SIGSEGV with si_code SI_KERNEL."""
 
     def __init__(self, address: int) -> None:

@@ -46,7 +46,8 @@ class X86PF(IntFlag):
 def describe_error_code(code: int) -> str:
     """The error code in the seeds' words: "user write to a present page" etc."""
     who = "user" if code & X86PF.USER else "kernel"
-    what = "instruction fetch" if code & X86PF.INSTR else ("write" if code & X86PF.WRITE else "read")
+    what = ("instruction fetch" if code & X86PF.INSTR
+            else "write" if code & X86PF.WRITE else "read")
     why = "protection violation" if code & X86PF.PROT else "page not present"
     return f"{who} {what}, {why}"
 

@@ -217,7 +217,8 @@ class FileMap:
                         self.add_to_page_cache(f, index, page)
                 if page is None:
                     raise SyscallError(E.ENOMEM, f"write to {f.name}: out of memory")
-            self.machine.phys.write(page.pfn, pos % PAGE_SIZE, data[pos - offset:pos - offset + chunk])
+            piece = data[pos - offset:pos - offset + chunk]
+            self.machine.phys.write(page.pfn, pos % PAGE_SIZE, piece)
             page.flags |= PG_dirty
             self.machine.mark_page_accessed(page)
             pos += chunk

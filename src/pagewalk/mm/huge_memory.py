@@ -27,7 +27,7 @@ from ..arch.pte import _A, _D, _P, _PSE, _RW, _SPECIAL, PAGE_TABLE, PFN_MASK, pf
 from .fault import VM_FAULT, FaultContext
 from .memory import put_page
 from .mm_types import MM
-from .page import PG_anon, PG_anon_exclusive, PG_head, PG_reserved, PG_swapbacked, Page
+from .page import Page, PG_anon, PG_anon_exclusive, PG_head, PG_reserved, PG_swapbacked
 from .pagetable import alloc_table, free_table, walk
 from .rmap import anon_vma_prepare
 from .vma import VM, VM_SHARED, VM_WRITE

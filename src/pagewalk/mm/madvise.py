@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import itertools
 
 from .memory import zap_pte_range
 from .vma import VM
@@ -31,7 +32,7 @@ def do_madvise(mm, start: int, end: int, advice: str) -> int:
     machine = mm.machine
     vmas = mm.mmap.overlapping(start, end)
     hole = not vmas or vmas[0].vm_start > start or vmas[-1].vm_end < end or any(
-        a.vm_end != b.vm_start for a, b in zip(vmas, vmas[1:], strict=False))
+        a.vm_end != b.vm_start for a, b in itertools.pairwise(vmas))
     if advice in ("dontneed", "free") and any(v.vm_flags & VM.LOCKED for v in vmas):
         return errno.EINVAL
     for vma in vmas:

@@ -70,7 +70,7 @@ def zap_pte_range(vma: VMA, start: int, end: int) -> None:
     if mm.nr_huge:
         machine.thp.zap_huge_pmds(vma, start, end)
     to_free: list[Page] = []
-    for table, i, addr in pte_range(mm, start, end):
+    for table, i, _addr in pte_range(mm, start, end):
         pte = table[i]
         if not pte:
             continue

@@ -78,9 +78,8 @@ def _mergeable(vma: VMA, flags: int, file, pgoff: int, anon_vma) -> bool:
     av = vma.anon_vma
     if av is not None and anon_vma is not None and av is not anon_vma:
         return False
-    if av is not None and len(vma.anon_vma_chain) > 1 and anon_vma is None:
-        return False                       # a forked VMA keeps its own (list_is_singular)
-    return True
+    # A forked VMA keeps its own anon_vma (list_is_singular in is_mergeable_anon_vma).
+    return not (av is not None and len(vma.anon_vma_chain) > 1 and anon_vma is None)
 
 
 def mmap_region(mm, addr: int, length: int, vm_flags: int, file=None, pgoff: int = 0,
@@ -202,10 +201,7 @@ def _compatible(a: VMA, b: VMA) -> bool:
         return False
     if a.anon_vma is not None and b.anon_vma is not None:
         return a.anon_vma is b.anon_vma
-    for v in (a, b):
-        if v.anon_vma is not None and len(v.anon_vma_chain) > 1:
-            return False
-    return True
+    return all(v.anon_vma is None or len(v.anon_vma_chain) == 1 for v in (a, b))
 
 
 def expand_stack(vma: VMA, address: int) -> bool:

@@ -94,8 +94,8 @@ class AnonVma:
 class VMA:
     """vm_area_struct: [vm_start, vm_end) with one set of flags and one backing."""
 
-    __slots__ = ("anon_vma", "anon_vma_chain", "name", "shmem", "vm_end", "vm_file", "vm_flags", "vm_mm",
-                 "vm_page_prot", "vm_pgoff", "vm_start")
+    __slots__ = ("anon_vma", "anon_vma_chain", "name", "shmem", "vm_end", "vm_file",
+                 "vm_flags", "vm_mm", "vm_page_prot", "vm_pgoff", "vm_start")
 
     def __init__(self, mm, start: int, end: int, flags: int, pgoff: int = 0,
                  file=None, name: str | None = None, page_prot: int = 0) -> None:

@@ -24,7 +24,8 @@ def _show_faults(console: Console, machine, tracer, start: int) -> int:
     for rec in tracer.faults[start:]:
         kind = "signal" if rec.signal else ("major fault" if rec.major else "minor fault")
         code = f"{rec.error_code:#x}" if rec.error_code is not None else "#GP"
-        ec = describe_error_code(rec.error_code) if rec.error_code is not None else "general protection"
+        ec = (describe_error_code(rec.error_code) if rec.error_code is not None
+              else "general protection")
         console.print(f"  [bold]fault[/] pid {rec.pid} at [cyan]{rec.address:#x}[/]  "
                       f"error_code={code} ({ec})")
         console.print("    path: " + " → ".join(
