@@ -119,9 +119,7 @@ class Machine:
             if vma.vm_file is None:
                 self.swap.force_swapin_readahead(vma, start, end)
             else:
-                hook = getattr(self.filemap, "madvise_willneed", None)
-                if hook is not None:
-                    hook(vma, start, end)
+                self.filemap.madvise_willneed(vma, start, end)
 
     def populate(self, task: Task, start: int, length: int, write: bool) -> None:
         """MAP_POPULATE / MAP_LOCKED: fault the range in now (populate_vma_page_range)."""

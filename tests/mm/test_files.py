@@ -115,3 +115,18 @@ def test_create_file_rejects_bad_arguments(machine):
     machine.create_file("x", size="1p")
     with pytest.raises(pw.SyscallError):
         machine.create_file("x", size=1)
+
+
+def test_madvise_willneed_reads_ahead_without_faults(machine, task, data_file):
+    data_file.evict()
+    a = task.mmap(L, prot="r", flags="private", file=data_file)
+    task.madvise(a, L, "willneed")
+    assert data_file.cached() == N and task.stats.min_flt + task.stats.maj_flt == 0
+    assert delta(task, lambda: task.touch(a, L)) == (63, 0)       # all cache hits now
+
+
+def test_madvise_free_on_a_file_mapping_is_einval(machine, task, data_file):
+    a = task.mmap(L, prot="rw", flags="private", file=data_file)
+    with pytest.raises(pw.SyscallError) as info:
+        task.madvise(a, L, "free")
+    assert info.value.errno == 22

@@ -576,6 +576,13 @@ class FileMap:
                       "learns it is dirty, the entry becomes writable")
         return ret
 
+    def madvise_willneed(self, vma, start: int, end: int) -> None:
+        """MADV_WILLNEED on a file range: read it into the page cache now
+        (vfs_fadvise WILLNEED -> force_page_cache_readahead); no fault is taken."""
+        f = vma.vm_file
+        first = vma.linear_page_index(start)
+        self.readahead(f, first, vma.linear_page_index(end - 1) - first + 1)
+
     # -- msync -------------------------------------------------------------------------
     def msync(self, mm, start: int, end: int) -> int:
         """msync(MS_SYNC): write back the shared file pages of the range; their entries

@@ -35,6 +35,8 @@ def do_madvise(mm, start: int, end: int, advice: str) -> int:
         a.vm_end != b.vm_start for a, b in itertools.pairwise(vmas))
     if advice in ("dontneed", "free") and any(v.vm_flags & VM.LOCKED for v in vmas):
         return errno.EINVAL
+    if advice == "free" and any(v.vm_file is not None for v in vmas):
+        return errno.EINVAL                 # MADV_FREE is for private anonymous memory only
     for vma in vmas:
         lo, hi = max(start, vma.vm_start), min(end, vma.vm_end)
         if advice in _FLAG_ADVICE:
