@@ -1,0 +1,41 @@
+"""The command line: help, the demo, one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pagewalk.cli", *args], capture_output=True,
+                          text=True, timeout=120, env={"COLUMNS": "120", "PATH": ""})
+
+
+def test_help_lists_the_commands():
+    r = run("--help")
+    assert r.returncode == 0
+    for cmd in ("demo", "replay", "mrc", "record", "run", "validate", "scenarios"):
+        assert cmd in r.stdout
+
+
+def test_demo_tells_the_story():
+    r = run("demo")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    for needle in ("do_anonymous_page", "map_zero_page", "wp_page_copy", "wp_page_reuse",
+                   "SEGV_MAPERR", "SEGV_ACCERR", "[stack]", "every kernel invariant holds"):
+        assert needle in out, needle
+
+
+def test_demo_i386_classic():
+    r = run("demo", "--paging", "i386", "--profile", "classic")
+    assert r.returncode == 0, r.stderr
+    assert "pud_alloc" not in r.stdout and "pte_alloc" in r.stdout
+
+
+def test_bad_option_is_one_line_not_a_traceback():
+    r = run("demo", "--memory", "lots")
+    assert r.returncode == 2
+    assert "does not parse" in r.stderr and "Traceback" not in r.stderr
+    r = run("demo", "--paging", "sparc")
+    assert r.returncode == 2 and "unknown paging mode" in r.stderr
