@@ -4,9 +4,9 @@ wait, and frames that never leak old contents."""
 from __future__ import annotations
 
 import pytest
+from tests.conftest import PAGE, delta
 
 import pagewalk as pw
-from tests.conftest import PAGE, delta
 
 
 def vmas(t: pw.Task) -> list[tuple[int, int, str]]:
