@@ -26,19 +26,35 @@ from .kernel.task import Task, TaskStats
 from .machine import Machine
 from .observe.procfs import PageInfo
 from .observe.tracepoints import FaultRecord, Tracer
+from .trace import MissRatioCurve, ReplayResult, Trace, load_trace, mrc, replay
 from .units import parse_size
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BusError", "Config", "FaultRecord", "InvalidArgument", "KernelBug", "Killed", "Machine",
-    "PageInfo", "PagewalkError", "SegmentationFault", "Signal", "SyscallError", "Task",
-    "TaskStats", "Tracer", "__version__", "parse_size", "programs",
+    "BusError",
+    "Config",
+    "FaultRecord",
+    "InvalidArgument",
+    "KernelBug",
+    "Killed",
+    "Machine",
+    "MissRatioCurve",
+    "PageInfo",
+    "PagewalkError",
+    "ReplayResult",
+    "SegmentationFault",
+    "Signal",
+    "SyscallError",
+    "Task",
+    "TaskStats",
+    "Trace",
+    "Tracer",
+    "__version__",
+    "load_trace",
+    "mrc",
+    "parse_size",
+    "programs",
+    "replay",
 ]
 
-try:  # the trace-replay layer (pw.load_trace, pw.replay, pw.mrc, pw.Trace)
-    from .trace import MissRatioCurve, ReplayResult, Trace, load_trace, mrc, replay
-except ImportError:  # pragma: no cover - while the layer is being built
-    pass
-else:
-    __all__ += ["MissRatioCurve", "ReplayResult", "Trace", "load_trace", "mrc", "replay"]

@@ -37,20 +37,13 @@ def _root(
 
 
 def _register() -> None:
+    """Each layer adds its own sub-commands."""
     from .observe import demo, thrash
-    demo.register(app)
-    thrash.register(app)
-    try:
-        from .scenario import commands as scenario_commands
-    except ImportError:  # pragma: no cover - the scenario layer is optional while it is built
-        pass
-    else:
-        scenario_commands.register(app)
-    try:
-        from .trace import commands as trace_commands
-    except ImportError:  # pragma: no cover - the trace layer is optional while it is built
-        return
-    trace_commands.register(app)
+    from .scenario import commands as scenario_commands
+    from .trace import commands as trace_commands
+
+    for module in (demo, scenario_commands, trace_commands, thrash):
+        module.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
