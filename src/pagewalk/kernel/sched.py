@@ -268,6 +268,7 @@ class Scheduler:
         self.entities: list[SchedEntity] = []
         self.suspended: deque[SchedEntity] = deque()
         self.heap: list[tuple[int, int, int, Any]] = []
+        self.wakes: list[int] = []                      # times of pending wake-ups
         self.seq = 0
         self.timeline: list[Event] = []
         self.until: int | None = None
@@ -334,6 +335,8 @@ class Scheduler:
     def _push(self, t: int, kind: int, obj: Any) -> None:
         self.seq += 1
         heapq.heappush(self.heap, (t, self.seq, kind, obj))
+        if kind == _WAKE:
+            heapq.heappush(self.wakes, t)
 
     def _log(self, t: int, kind: str, se: SchedEntity | None, cpu: int = -1,
              detail: str = "") -> None:
@@ -407,8 +410,19 @@ class Scheduler:
         se = cpu.curr
         if se is not None and se.suspended:         # load control took it off meanwhile
             se.set_state("T", now)
+            se.task.stats.nivcsw += 1
             cpu.curr = None
             se = None
+        elif se is not None and cpu.slice_left <= 0:  # the slice is over
+            if self.runqueue:
+                se.set_state("R", now)
+                se.task.stats.nivcsw += 1
+                self.runqueue.append(se)
+                cpu.curr = None
+                self._log(now, "preempt", se, cpu.id)
+                se = None
+            else:
+                cpu.slice_left = self.slice
         start = now
         if se is None:
             if not self.runqueue:
@@ -426,8 +440,11 @@ class Scheduler:
             cpu.idle = False
             self._log(now, "run", se, cpu.id)
         budget = cpu.slice_left
-        if self.heap:
-            budget = min(budget, self.heap[0][0] - start)
+        wakes = self.wakes                          # run up to the next wake-up; other
+        while wakes and wakes[0] < start:           # CPUs' steps do not cut a piece
+            heapq.heappop(wakes)
+        if wakes:
+            budget = min(budget, wakes[0] - start)
         if self.until is not None:
             budget = min(budget, self.until - start)
         cost, outcome, arg = self._execute(se, start, max(budget, 1))
@@ -450,20 +467,7 @@ class Scheduler:
                 cpu.curr = None
                 self._log(finish, "block" if state == "D" else "sleep", se, cpu.id)
                 self._push(max(arg, finish), _WAKE, se)
-            elif se.suspended:
-                se.set_state("T", finish)
-                se.task.stats.nivcsw += 1
-                cpu.curr = None
-            elif cpu.slice_left <= 0:
-                if self.runqueue:
-                    se.set_state("R", finish)
-                    se.task.stats.nivcsw += 1
-                    self.runqueue.append(se)
-                    cpu.curr = None
-                    self._log(finish, "preempt", se, cpu.id)
-                else:
-                    cpu.slice_left = self.slice
-        if self.load_control and (outcome != _RUN or cpu.curr is None):
+        if self.load_control and (outcome != _RUN or cpu.slice_left <= 0):
             self._load_control(finish)
         self._push(finish, _STEP, cpu)
 

@@ -93,9 +93,7 @@ def plot_curve(curves: dict[str, list[tuple[int, float, float]]], out: str | Pat
     return out
 
 
-def register(app) -> None:
-    import typer
-
+def register(app: typer.Typer) -> None:
     @app.command("thrash")
     def thrash_cmd(
         max_tasks: Annotated[int, typer.Option("--max", "-n", min=1,
@@ -121,15 +119,12 @@ def register(app) -> None:
         curves: dict[str, list[tuple[int, float, float]]] = {}
         typer.echo(f"{memory} memory, {disk}, {cpus} CPU(s); each task loops {passes} times "
                    f"over {setup.pages()} pages (a quarter of memory), writing")
-        header = "  N" + "".join(f"  {'CPU' if not lc else 'CPU (load control)':>20}"
-                                 for lc in modes)
-        typer.echo(header)
-        for lc in modes:
-            curves["load control" if lc else "no load control"] = thrash_curve(
-                range(1, max_tasks + 1), lc, setup)
+        labels = ["no load control" if not lc else "load control" for lc in modes]
+        typer.echo("  N" + "".join(f"  {'CPU, ' + lab:>24}" for lab in labels))
+        for lc, lab in zip(modes, labels, strict=True):
+            curves[lab] = thrash_curve(range(1, max_tasks + 1), lc, setup)
         for i in range(max_tasks):
-            typer.echo(f"{i + 1:>3}" + "".join(
-                f"  {c[i][1]:>19.1%} " for c in curves.values()))
+            typer.echo(f"{i + 1:>3}" + "".join(f"  {c[i][1]:>24.1%}" for c in curves.values()))
         if plot is not None:
             plot_curve(curves, plot, f"Thrashing: {memory}, {disk}, working set = memory/4")
             typer.echo(f"plot written to {plot}")

@@ -1,0 +1,50 @@
+"""Thrashing and load control (observe/thrash.py): the shape of the classic curve."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from pagewalk.observe.thrash import ThrashSetup, thrash_point
+
+SETUP = ThrashSetup()            # 16 MiB, hdd, one CPU, working sets of memory / 4
+
+
+@pytest.fixture(scope="module")
+def points():
+    return {(n, lc): thrash_point(n, lc, SETUP)
+            for n, lc in [(1, False), (2, False), (3, False), (10, False), (10, True)]}
+
+
+def test_utilization_rises_while_working_sets_fit(points):
+    u = {n: points[(n, False)].cpu_utilization for n in (1, 2, 3)}
+    assert u[1] < u[2] < u[3]
+    assert u[2] > 0.8
+    assert all(points[(n, False)].tasks[f"loop{n}"].maj_flt == 0 for n in (1, 2, 3))
+
+
+def test_utilization_collapses_when_they_do_not(points):
+    r = points[(10, False)]
+    assert r.cpu_utilization < 0.3
+    assert r.disk_utilization > 0.9                    # the disk is the bottleneck
+    assert sum(t.maj_flt for t in r.tasks.values()) > 1000
+    assert r.elapsed == pytest.approx(SETUP.horizon)   # cut at the horizon: no one done
+
+
+def test_load_control_keeps_utilization_up(points):
+    r = points[(10, True)]
+    assert r.cpu_utilization > 0.6
+    assert all(t.finished is not None for t in r.tasks.values())
+    kinds = {e.kind for e in r.timeline}
+    assert {"suspend", "resume"} <= kinds
+    assert sum(t.suspended > 0 for t in r.tasks.values()) >= 5
+
+
+def test_thrash_command(tmp_path):
+    from pagewalk.cli import _register, app
+    _register()
+    out = tmp_path / "curve.png"
+    res = CliRunner().invoke(app, ["thrash", "--max", "2", "--passes", "2",
+                                   "--load-control", "off", "--plot", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "CPU, no load control" in res.output and out.stat().st_size > 1000
