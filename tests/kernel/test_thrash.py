@@ -48,3 +48,15 @@ def test_thrash_command(tmp_path):
                                    "--load-control", "off", "--plot", str(out)])
     assert res.exit_code == 0, res.output
     assert "CPU, no load control" in res.output and out.stat().st_size > 1000
+
+
+def test_builtin_timed_scenario_and_format_errors():
+    from pagewalk.scenario.format import ScenarioError, loads
+    from pagewalk.scenario.library import resolve
+    from pagewalk.scenario.runner import run_model
+    res = run_model(resolve("thrashing-timed"))
+    assert res.ok
+    runs = [r for r in res.steps if r.report is not None]
+    assert len(runs) == 2 and runs[0].report.cpu_utilization > 0.8
+    with pytest.raises(ScenarioError, match="not a built-in program"):
+        loads('tasks = ["a"]\n[[steps]]\nop = "program"\nprogram = "fly"\n')

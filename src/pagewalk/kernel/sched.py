@@ -358,6 +358,7 @@ class Scheduler:
         else:
             self.until = None
         first_event = len(self.timeline)
+        running = [e for e in self.entities if e.state != "X"]
         busy0 = [c.busy_ns for c in self.cpus]
         self._kick()
         heap = self.heap
@@ -379,7 +380,7 @@ class Scheduler:
                 st = se.state
                 se.set_state(st, end)
         self._untimed = self._global_counts()
-        return RunReport.build(self, start, end, busy0, first_event)
+        return RunReport.build(self, running, start, end, busy0, first_event)
 
     def _kick(self) -> None:
         """Start idle CPUs while runnable tasks wait."""

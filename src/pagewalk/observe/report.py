@@ -80,12 +80,12 @@ class RunReport:
         return {n: t.working_set for n, t in self.tasks.items()}
 
     @classmethod
-    def build(cls, sched, start: int, end: int, busy0: list[int], first_event: int
-              ) -> RunReport:
+    def build(cls, sched, entities: list, start: int, end: int, busy0: list[int],
+              first_event: int) -> RunReport:
+        """The report of the interval [start, end) for ``entities`` (those that were
+        live when the run began)."""
         tasks: dict[str, TaskReport] = {}
-        for se in sched.entities:
-            if se.end_ns is not None and se.end_ns < start:
-                continue                            # ended in an earlier run
+        for se in entities:
             st = se.task.stats
             tasks[se.label] = TaskReport(
                 se.label, se.task.pid, se.program, se.cpu_ns / NS, se.blocked_ns / NS,

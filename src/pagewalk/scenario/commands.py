@@ -61,6 +61,9 @@ def _print_step(console: Console, r: StepResult, explain_lang: str | None) -> No
     console.print(head)
     if s.title:
         console.print(f"    [dim]{escape(s.title)}[/]")
+    if r.report is not None:                    # a run step (issue 6)
+        for line in r.report.show().rstrip().splitlines():
+            console.print(f"    {escape(line)}")
     if r.replay is not None:
         console.print(f"    replay: {r.replay['accesses']} accesses, {r.replay['frames']} "
                       f"frames, {r.replay['policy']}")

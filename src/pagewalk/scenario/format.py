@@ -85,6 +85,15 @@ OPS: dict[str, dict[str, str]] = {
     "wait": {"child": "the child to reap (default: any dead child)"},
     "drop_caches": {},
     "evict": {"file": "a file name from [[files]]"},
+    # Timed runs (issue 6, kernel/sched.py): give tasks programs, then run them.
+    "program": {"program": "loop, random_access, file_scan or compute (pw.programs)",
+                "pages": "loop/random_access: working-set pages", "passes": "loop: passes",
+                "write": "loop/random_access: write accesses", "work": "CPU seconds per page",
+                "think": "loop: mean sleep after each pass (s)", "seed": "a seed",
+                "accesses": "random_access: accesses", "locality": "random_access: 0..1",
+                "file": "file_scan: a file from [[files]]", "seconds": "compute: seconds",
+                "nice": "priority, -20..19 (load control suspends the highest first)"},
+    "run": {"until": "simulated seconds to stop at (default: every program to its end)"},
     "replay": {"refs": "page numbers to access, in order", "loop": "refs = 0, 1, ... loop-1",
                "frames": "frames of memory",
                "policy": "fifo, lru, clock, opt, ...", "mode": "cache (default) or demand",
@@ -93,8 +102,9 @@ OPS: dict[str, dict[str, str]] = {
 REQUIRED = {
     "mmap": ("length",), "mprotect": ("prot",), "madvise": ("advice",), "write": ("data",),
     "sbrk": ("increment",), "brk": ("heap",), "stack": ("depth",), "fork": ("child",),
-    "evict": ("file",), "replay": ("frames",),
+    "evict": ("file",), "replay": ("frames",), "program": ("program",),
 }
+PROGRAMS = ("loop", "random_access", "file_scan", "compute")
 RANGE_OPS = ("munmap", "mprotect", "madvise", "msync", "touch", "read", "write")
 
 EXPECT_KEYS = {
@@ -104,6 +114,7 @@ EXPECT_KEYS = {
     "bytes": "the bytes read (a string)", "fill": "every byte read equals this int",
     "faults": "faults of a replay step", "rss": "the task's resident pages after the step",
     "status": "what wait reports: exit:N or signal:NAME", "errno": "ENOMEM, EINVAL ...",
+    "cpu_utilization": "a run step's CPU utilization: \">0.8\" or \"<0.3\"",
 }
 VIEWS = ("maps", "smaps", "status", "meminfo", "vmstat")
 TOP_KEYS = ("title", "chapter", "description", "host", "host_reason", "requires", "tasks",
@@ -283,6 +294,15 @@ def _expect(ctx: _Ctx, value: Any) -> dict[str, Any]:
                 raise ctx.fail("expect.handler", f"{v!r} is not a handler name",
                                "a string such as \"do_wp_page\" or a list of them")
             out[k] = tuple(names)
+        elif k == "cpu_utilization":
+            text = _str(ctx, f"expect.{k}", v).replace(" ", "")
+            try:
+                assert text[0] in "<>"
+                float(text[1:])
+            except (AssertionError, IndexError, ValueError):
+                raise ctx.fail(f"expect.{k}", f"{v!r} is not a bound", "\">0.8\" or "
+                               "\"<0.3\"") from None
+            out[k] = text
         else:
             out[k] = _str(ctx, f"expect.{k}", v)
     return out
@@ -299,6 +319,16 @@ def _args(ctx: _Ctx, op: str, raw: dict[str, Any], files: set[str]) -> dict[str,
             args[k] = _size(ctx, k, v, signed=True)
         elif k in ("write", "isolated"):
             args[k] = _bool(ctx, k, v)
+        elif op == "program" and k in ("pages", "passes", "accesses", "nice"):
+            args[k] = _int(ctx, k, v, lo=-20 if k == "nice" else int(k != "passes"))
+        elif k in ("work", "think", "seconds", "locality", "until"):
+            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+                raise ctx.fail(k, f"{v!r} is not a number of seconds", "a number >= 0")
+            args[k] = float(v)
+        elif k == "program":
+            if v not in PROGRAMS:
+                raise ctx.fail(k, f"{v!r} is not a built-in program", ", ".join(PROGRAMS))
+            args[k] = v
         elif k in ("seed", "code", "frames", "repeat", "loop"):
             args[k] = _int(ctx, k, v, lo=1 if k in ("frames", "repeat", "loop") else 0)
         elif k == "addr":

@@ -16,7 +16,11 @@ def _latin(text: str) -> str:
 
 def plot_run(result: RunResult, out: str | Path) -> Path:
     """Write a PNG with two panels: resident pages per task (top) and cumulative
-    minor (solid) and major (dashed) faults per task (bottom), step by step."""
+    minor (solid) and major (dashed) faults per task (bottom), step by step. A
+    scenario that ran programs gets its run's timeline and working sets instead."""
+    timed = [r.report for r in result.steps if getattr(r, "report", None) is not None]
+    if timed:                       # programs ran (issue 6): the timeline of the last run
+        return timed[-1].plot(out, _latin(result.scenario.title))
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -48,6 +48,7 @@ class StepResult:
     cumulative: dict[str, tuple[int, int]] = field(default_factory=dict)
     views: dict[str, str] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
+    report: Any = None              # a run step's RunReport (observe/report.py)
 
     @property
     def ok(self) -> bool:
@@ -177,6 +178,8 @@ def _perform(engine: Any, state: _State, step: Step, scn: Scenario, res: StepRes
         res.note = engine.drop_caches()
     elif op == "evict":
         engine.evict(a["file"])
+    elif op in ("program", "run"):
+        _perform_timed(engine, step, res)
     elif op == "replay":
         from ..trace import replay
         refs = (a["refs"] if "refs" in a else list(range(a["loop"]))) * a.get("repeat", 1)
@@ -186,6 +189,29 @@ def _perform(engine: Any, state: _State, step: Step, scn: Scenario, res: StepRes
                       "frames": r.frames, "policy": r.policy}
     else:  # pragma: no cover - format.py admits only known ops
         raise ScenarioError(f"step {step.label}: op {op!r} has no runner")
+
+
+def _perform_timed(engine: Any, step: Step, res: StepResult) -> None:
+    """``program`` and ``run`` steps (issue 6): the model's scheduler only."""
+    if not isinstance(engine, ModelEngine):
+        raise ScenarioError(f"step {step.label}: programs and run steps need the model "
+                            "(mark the scenario host = false)")
+    from .. import programs as P
+    a = step.args
+    if step.op == "run":
+        res.report = engine.machine.run(a.get("until"))
+        res.note = res.report.show().splitlines()[0]
+        return
+    name = a["program"]
+    kw = {k: a[k] for k in ("pages", "passes", "write", "work", "think", "seed", "accesses",
+                            "locality") if k in a}
+    if name == "compute":
+        prog = P.compute(a.get("seconds", 0.0))
+    elif name == "file_scan":
+        prog = P.file_scan(engine.files[a["file"]], work=a.get("work", 0.0))
+    else:
+        prog = getattr(P, name)(**kw)
+    engine.machine.sched.attach(engine.tasks[step.task], prog, a.get("nice", 0))
 
 
 def _check(res: StepResult, engine: Any) -> None:
@@ -218,6 +244,13 @@ def _check(res: StepResult, engine: Any) -> None:
         checks.append(Check("faults", ex["faults"], got, got == ex["faults"]))
     if "status" in ex:
         checks.append(Check("status", ex["status"], res.status, res.status == ex["status"]))
+    if "cpu_utilization" in ex:
+        want = ex["cpu_utilization"]
+        got = res.report.cpu_utilization if res.report is not None else None
+        ok = got is not None and (got > float(want[1:]) if want[0] == ">"
+                                  else got < float(want[1:]))
+        checks.append(Check("cpu_utilization", want,
+                            None if got is None else round(got, 3), ok))
     if "rss" in ex and isinstance(engine, ModelEngine):
         got = res.rss.get(res.step.task)
         checks.append(Check("rss", ex["rss"], got, got == ex["rss"]))
