@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .common import HIT, NEED_FRAME, access, evict
+from .common import HIT, NEED_FRAME, access, evict, list_push, list_unlink
 
 T1 = 1
 T2 = 2
@@ -32,47 +32,16 @@ B2 = 4
 
 
 @njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
-def _unlink(link, heads, tails, sizes, lst, x):
-    q = lst[x]
-    prv = link[x, 0]
-    nxt = link[x, 1]
-    if prv >= 0:
-        link[prv, 1] = nxt
-    else:
-        heads[q] = nxt
-    if nxt >= 0:
-        link[nxt, 0] = prv
-    else:
-        tails[q] = prv
-    sizes[q] -= 1
-    lst[x] = 0
-
-
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
-def _push(link, heads, tails, sizes, lst, x, q):
-    h = heads[q]
-    link[x, 0] = -1
-    link[x, 1] = h
-    if h >= 0:
-        link[h, 0] = x
-    else:
-        tails[q] = x
-    heads[q] = x
-    sizes[q] += 1
-    lst[x] = q
-
-
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
 def _replace(link, heads, tails, sizes, lst, p_target, in_b2, st, demand, cnt):
     t1 = sizes[T1]
     if (t1 > 0 and (t1 > p_target or (t1 == p_target and in_b2))) or sizes[T2] == 0:
         v = tails[T1]
-        _unlink(link, heads, tails, sizes, lst, v)
-        _push(link, heads, tails, sizes, lst, v, B1)
+        list_unlink(link, heads, tails, sizes, lst, v)
+        list_push(link, heads, tails, sizes, lst, v, B1)
     else:
         v = tails[T2]
-        _unlink(link, heads, tails, sizes, lst, v)
-        _push(link, heads, tails, sizes, lst, v, B2)
+        list_unlink(link, heads, tails, sizes, lst, v)
+        list_push(link, heads, tails, sizes, lst, v, B2)
     evict(st, v, demand, cnt)
 
 
@@ -91,8 +60,8 @@ def run_arc(ids, writes, npages, frames, demand, cnt):
         if a == HIT:
             if lst[x] == T2 and heads[T2] == x:
                 continue
-            _unlink(link, heads, tails, sizes, lst, x)
-            _push(link, heads, tails, sizes, lst, x, T2)
+            list_unlink(link, heads, tails, sizes, lst, x)
+            list_push(link, heads, tails, sizes, lst, x, T2)
             continue
         if a != NEED_FRAME:
             continue
@@ -105,23 +74,23 @@ def run_arc(ids, writes, npages, frames, demand, cnt):
             else:
                 delta = max(sizes[B1] / sizes[B2], 1.0)
                 p_target = max(p_target - delta, 0.0)
-            _unlink(link, heads, tails, sizes, lst, x)
+            list_unlink(link, heads, tails, sizes, lst, x)
             if full:
                 _replace(link, heads, tails, sizes, lst, p_target, q == B2, st, demand, cnt)
-            _push(link, heads, tails, sizes, lst, x, T2)
+            list_push(link, heads, tails, sizes, lst, x, T2)
             continue
         if full:
             if sizes[T1] + sizes[B1] + 1 > frames:
                 if sizes[B1] > 0:
-                    _unlink(link, heads, tails, sizes, lst, tails[B1])
+                    list_unlink(link, heads, tails, sizes, lst, tails[B1])
                     _replace(link, heads, tails, sizes, lst, p_target, False, st, demand, cnt)
                 else:
                     v = tails[T1]
-                    _unlink(link, heads, tails, sizes, lst, v)
+                    list_unlink(link, heads, tails, sizes, lst, v)
                     evict(st, v, demand, cnt)
             else:
                 if sizes[T1] + sizes[B1] + sizes[T2] + sizes[B2] >= 2 * frames and sizes[B2] > 0:
-                    _unlink(link, heads, tails, sizes, lst, tails[B2])
+                    list_unlink(link, heads, tails, sizes, lst, tails[B2])
                 _replace(link, heads, tails, sizes, lst, p_target, False, st, demand, cnt)
-        _push(link, heads, tails, sizes, lst, x, T1)
+        list_push(link, heads, tails, sizes, lst, x, T1)
     return cnt

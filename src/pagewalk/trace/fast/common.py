@@ -45,6 +45,41 @@ HIT = 1       # the page is resident: tell the policy about the hit
 NEED_FRAME = 2  # the page needs a frame: evict if all are used, then insert
 
 
+# Doubly linked lists over index arrays, shared by the ARC and linux kernels:
+# ``link[x] = (prev, next)``, ``heads/tails/sizes`` per list, ``lst[x]`` the list x is on.
+@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
+def list_unlink(link, heads, tails, sizes, lst, x):
+    """Take ``x`` off its list ``lst[x]`` (lists are index-linked through ``link``)."""
+    q = lst[x]
+    prv = link[x, 0]
+    nxt = link[x, 1]
+    if prv >= 0:
+        link[prv, 1] = nxt
+    else:
+        heads[q] = nxt
+    if nxt >= 0:
+        link[nxt, 0] = prv
+    else:
+        tails[q] = prv
+    sizes[q] -= 1
+    lst[x] = 0
+
+
+@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
+def list_push(link, heads, tails, sizes, lst, x, q):
+    """Put ``x`` at the head of list ``q``."""
+    h = heads[q]
+    link[x, 0] = -1
+    link[x, 1] = h
+    if h >= 0:
+        link[h, 0] = x
+    else:
+        tails[q] = x
+    heads[q] = x
+    sizes[q] += 1
+    lst[x] = q
+
+
 @njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
 def access(st, p, write, demand, cnt):
     """Classify one access to page ``p``, update its state and the fault

@@ -11,41 +11,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .common import HIT, NEED_FRAME, access, evict
+from .common import HIT, NEED_FRAME, access, evict, list_push, list_unlink
 
 INACTIVE = 1
 ACTIVE = 2
-
-
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
-def _unlink(link, heads, tails, sizes, lst, x):
-    q = lst[x]
-    prv = link[x, 0]
-    nxt = link[x, 1]
-    if prv >= 0:
-        link[prv, 1] = nxt
-    else:
-        heads[q] = nxt
-    if nxt >= 0:
-        link[nxt, 0] = prv
-    else:
-        tails[q] = prv
-    sizes[q] -= 1
-    lst[x] = 0
-
-
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
-def _push(link, heads, tails, sizes, lst, x, q):
-    h = heads[q]
-    link[x, 0] = -1
-    link[x, 1] = h
-    if h >= 0:
-        link[h, 0] = x
-    else:
-        tails[q] = x
-    heads[q] = x
-    sizes[q] += 1
-    lst[x] = q
 
 
 @njit(cache=True)
@@ -62,8 +31,8 @@ def run_linux(ids, writes, npages, frames, demand, cnt):
         a = access(st, x, demand and writes[i], demand, cnt)
         if a == HIT:
             if lst[x] == INACTIVE and ref[x]:
-                _unlink(link, heads, tails, sizes, lst, x)
-                _push(link, heads, tails, sizes, lst, x, ACTIVE)
+                list_unlink(link, heads, tails, sizes, lst, x)
+                list_push(link, heads, tails, sizes, lst, x, ACTIVE)
                 ref[x] = 0
             else:
                 ref[x] = 1
@@ -74,19 +43,19 @@ def run_linux(ids, writes, npages, frames, demand, cnt):
             # shrink_active_list: keep inactive >= active
             while sizes[ACTIVE] > sizes[INACTIVE]:
                 v = tails[ACTIVE]
-                _unlink(link, heads, tails, sizes, lst, v)
+                list_unlink(link, heads, tails, sizes, lst, v)
                 ref[v] = 0
-                _push(link, heads, tails, sizes, lst, v, INACTIVE)
+                list_push(link, heads, tails, sizes, lst, v, INACTIVE)
             # shrink_inactive_list: referenced pages get a second chance
             while True:
                 v = tails[INACTIVE]
-                _unlink(link, heads, tails, sizes, lst, v)
+                list_unlink(link, heads, tails, sizes, lst, v)
                 if ref[v]:
                     ref[v] = 0
-                    _push(link, heads, tails, sizes, lst, v, INACTIVE)
+                    list_push(link, heads, tails, sizes, lst, v, INACTIVE)
                 else:
                     break
             evict(st, v, demand, cnt)
         ref[x] = 0
-        _push(link, heads, tails, sizes, lst, x, INACTIVE)
+        list_push(link, heads, tails, sizes, lst, x, INACTIVE)
     return cnt
