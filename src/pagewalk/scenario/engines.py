@@ -42,7 +42,44 @@ def _round_up(x: int, a: int) -> int:
     return -(-x // a) * a
 
 
-class ModelEngine:
+class _TaskEngine:
+    """What both engines do the same way: the named task's own method."""
+
+    tasks: dict[str, Any]
+
+    def counts(self, task: str) -> tuple[int, int]:
+        s = self.tasks[task].stats
+        return s.min_flt, s.maj_flt
+
+    def alive(self, task: str) -> bool:
+        return self.tasks[task].alive
+
+    def munmap(self, task: str, addr: int, length: int) -> None:
+        self.tasks[task].munmap(addr, length)
+
+    def madvise(self, task: str, addr: int, length: int, advice: str) -> None:
+        self.tasks[task].madvise(addr, length, advice)
+
+    def read(self, task: str, addr: int, n: int) -> bytes:
+        return self.tasks[task].read(addr, n)
+
+    def write(self, task: str, addr: int, data: bytes) -> None:
+        self.tasks[task].write(addr, data)
+
+    def sbrk(self, task: str, increment: int) -> int:
+        return self.tasks[task].sbrk(increment)
+
+    def fork(self, task: str, child: str) -> None:
+        self.tasks[child] = self.tasks[task].fork(child)
+
+    def exec(self, task: str) -> None:
+        self.tasks[task].exec()
+
+    def exit(self, task: str, code: int) -> None:
+        self.tasks[task].exit(code)
+
+
+class ModelEngine(_TaskEngine):
     """pagewalk's ``Machine``: the model under test."""
 
     name = "pagewalk"
@@ -71,15 +108,10 @@ class ModelEngine:
         return None
 
     # -- counters
-    def counts(self, task: str) -> tuple[int, int]:
-        s = self.tasks[task].stats
-        return s.min_flt, s.maj_flt
 
     def rss(self, task: str) -> int:
         return self.tasks[task].stats.rss
 
-    def alive(self, task: str) -> bool:
-        return self.tasks[task].alive
 
     # -- memory
     def mmap(self, task: str, length: int, prot: str, flags: str, file: str | None,
@@ -97,14 +129,8 @@ class ModelEngine:
             flags = flags + "|fixed"
         return t.mmap(length, prot=prot, flags=flags, file=f, offset=offset, addr=addr)
 
-    def munmap(self, task: str, addr: int, length: int) -> None:
-        self.tasks[task].munmap(addr, length)
-
     def mprotect(self, task: str, addr: int, length: int, prot: str) -> None:
         self.tasks[task].mprotect(addr, length, prot)
-
-    def madvise(self, task: str, addr: int, length: int, advice: str) -> None:
-        self.tasks[task].madvise(addr, length, advice)
 
     def msync(self, task: str, addr: int, length: int, mode: str) -> None:
         t = self.tasks[task]
@@ -119,17 +145,8 @@ class ModelEngine:
         else:
             t.touch_pages([a >> 12 for a in plan.addresses()], write=write)
 
-    def read(self, task: str, addr: int, n: int) -> bytes:
-        return self.tasks[task].read(addr, n)
-
-    def write(self, task: str, addr: int, data: bytes) -> None:
-        self.tasks[task].write(addr, data)
-
     def brk(self, task: str, end: int | None) -> int:
         return self.tasks[task].brk(end)
-
-    def sbrk(self, task: str, increment: int) -> int:
-        return self.tasks[task].sbrk(increment)
 
     def stack(self, task: str, depth: int, write: bool) -> None:
         t = self.tasks[task]
@@ -138,14 +155,6 @@ class ModelEngine:
         t.touch_pages(vpns, write=write)
 
     # -- processes
-    def fork(self, task: str, child: str) -> None:
-        self.tasks[child] = self.tasks[task].fork(child)
-
-    def exec(self, task: str) -> None:
-        self.tasks[task].exec()
-
-    def exit(self, task: str, code: int) -> None:
-        self.tasks[task].exit(code)
 
     def wait(self, task: str, child: str | None) -> str:
         c = self.tasks[child] if child is not None else None
@@ -166,7 +175,7 @@ class ModelEngine:
         f.evict()
 
 
-class HostEngine:
+class HostEngine(_TaskEngine):
     """Real processes on this host's kernel (``pagewalk.oracle.HostMachine``).
 
     Anonymous mappings are placed between PROT_NONE guard pages (``isolated``)
@@ -193,15 +202,8 @@ class HostEngine:
     def close(self) -> None:
         self.host.close()
 
-    def counts(self, task: str) -> tuple[int, int]:
-        s = self.tasks[task].stats
-        return s.min_flt, s.maj_flt
-
     def rss(self, task: str) -> int | None:
         return None
-
-    def alive(self, task: str) -> bool:
-        return self.tasks[task].alive
 
     def mmap(self, task: str, length: int, prot: str, flags: str, file: str | None,
              offset: int, addr: int | None, align: int | None, isolated: bool | None) -> int:
@@ -217,15 +219,9 @@ class HostEngine:
             return t.mmap_isolated(length, prot=prot, flags=flags)
         return t.mmap(length, prot=prot, flags=flags, file=f, offset=offset, addr=addr)
 
-    def munmap(self, task: str, addr: int, length: int) -> None:
-        self.tasks[task].munmap(addr, length)
-
     def mprotect(self, task: str, addr: int, length: int, prot: str) -> None:
         prot = "-" if prot.strip().lower() in ("", "none", "---") else prot
         self.tasks[task].mprotect(addr, length, prot)
-
-    def madvise(self, task: str, addr: int, length: int, advice: str) -> None:
-        self.tasks[task].madvise(addr, length, advice)
 
     def msync(self, task: str, addr: int, length: int, mode: str) -> None:
         self.tasks[task].msync(addr, length, mode)
@@ -239,29 +235,11 @@ class HostEngine:
         for a in plan.addresses():      # random: one command per access
             t.touch(a, 1, write=write)
 
-    def read(self, task: str, addr: int, n: int) -> bytes:
-        return self.tasks[task].read(addr, n)
-
-    def write(self, task: str, addr: int, data: bytes) -> None:
-        self.tasks[task].write(addr, data)
-
     def brk(self, task: str, end: int | None) -> int:
         return self.tasks[task].brk(end or 0)
 
-    def sbrk(self, task: str, increment: int) -> int:
-        return self.tasks[task].sbrk(increment)
-
     def stack(self, task: str, depth: int, write: bool) -> None:
         self.tasks[task].stack(depth, write=write)
-
-    def fork(self, task: str, child: str) -> None:
-        self.tasks[child] = self.tasks[task].fork(child)
-
-    def exec(self, task: str) -> None:
-        self.tasks[task].exec()
-
-    def exit(self, task: str, code: int) -> None:
-        self.tasks[task].exit(code)
 
     def wait(self, task: str, child: str | None) -> str:
         t = self.tasks[task]
