@@ -70,7 +70,7 @@ def get_unmapped_area(mm, length: int, hint: int = 0) -> int | None:
     return None
 
 
-def _mergeable(vma: VMA, flags: int, file, pgoff: int, anon_vma) -> bool:
+def _mergeable(vma: VMA, flags: int, file, anon_vma) -> bool:
     if (vma.vm_flags ^ flags) & ~_MERGE_IGNORE or vma.vm_file is not file or vma.name:
         return False
     if vma.shmem:
@@ -95,10 +95,10 @@ def mmap_region(mm, addr: int, length: int, vm_flags: int, file=None, pgoff: int
         pgoff = addr >> 12
     prev, nxt = mm.mmap.find_vma_prev(addr)
     can_prev = (prev is not None and prev.vm_end == addr and not shmem and name is None
-                and _mergeable(prev, vm_flags, file, pgoff - prev.pages(), None)
+                and _mergeable(prev, vm_flags, file, None)
                 and prev.vm_pgoff + prev.pages() == pgoff)
     can_next = (nxt is not None and nxt.vm_start == end and not shmem and name is None
-                and _mergeable(nxt, vm_flags, file, pgoff, None)
+                and _mergeable(nxt, vm_flags, file, None)
                 and nxt.vm_pgoff == pgoff + (length >> 12))
     if can_prev and can_next and (prev.anon_vma is None or nxt.anon_vma is None
                                   or prev.anon_vma is nxt.anon_vma):
