@@ -84,3 +84,22 @@ def test_thp_always_mode():
     t = m.spawn()
     a = t.mmap(M)
     assert delta(t, lambda: t.touch(a, M, write=True)) == (2, 0)
+
+
+def test_fork_of_a_split_thp_refcounts_the_folio(machine, task):
+    """Found by tests/kernel/test_stateful_files.py: fork copying the PTEs of a split
+    THP took its references on the subpages instead of the folio's head."""
+    a = task.mmap(2 << 20)
+    task.madvise(a, 2 << 20, "hugepage")
+    task.write(a, b"a")
+    c = task.fork()
+    task.write(a, b"b")                          # splits the parent's PMD, copies page 0
+    d = task.fork()                              # copies 511 PTEs that map subpages
+    machine.check()
+    d.touch(a, 2 << 20, write=True)
+    for child in (c, d):
+        child.exit()
+        task.wait(child)
+    machine.check()
+    task.munmap(a, 2 << 20)
+    machine.check()

@@ -389,12 +389,12 @@ def wp_page_copy(vmf: FaultContext) -> int:
     zero = (vmf.orig_pte & PFN_MASK) >> 12 == ZERO_PFN and old is None
     anon_vma_prepare(vma, vmf.steps)
     if old is not None:
-        old.refcount += 1                       # hold it: reclaim skips a page in use
+        old.folio().refcount += 1               # hold it: reclaim skips a page in use
     new = machine.alloc_user_page(vmf)
     if old is not None:
-        old.refcount -= 1
+        old.folio().refcount -= 1
     if new is None:
-        return int(VM_FAULT.OOM)
+        return VM_FAULT_OOM
     if zero:
         machine.phys.clear_page(new.pfn)
         vmf.steps.append("clear_user_highpage")

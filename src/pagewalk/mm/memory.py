@@ -27,7 +27,7 @@ from .vma import VM_SHARED, VMA
 
 
 def get_page(page: Page) -> None:
-    page.refcount += 1
+    page.folio().refcount += 1
 
 
 def put_page(machine, page: Page) -> None:

@@ -97,6 +97,10 @@ class Page:
         self.head = None
         self.entire_mapcount = 0
 
+    def folio(self) -> Page:
+        """page_folio: the page that holds the references (a compound page's head)."""
+        return self.head or self
+
     @property
     def anon(self) -> bool:
         return bool(self.flags & PG.anon)

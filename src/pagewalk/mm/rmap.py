@@ -73,9 +73,10 @@ def folio_remove_rmap(page: Page) -> None:
 
 
 def folio_dup_anon_rmap(page: Page) -> None:
-    """fork: the child maps the page too; neither side owns it exclusively any more."""
+    """fork: the child maps the page too; neither side owns it exclusively any more.
+    The reference is the folio's (a subpage of a split THP refers to its head)."""
     page.mapcount += 1
-    page.refcount += 1
+    page.folio().refcount += 1
     page.flags &= ~PG_anon_exclusive
 
 
