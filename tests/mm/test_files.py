@@ -130,3 +130,26 @@ def test_madvise_free_on_a_file_mapping_is_einval(machine, task, data_file):
     with pytest.raises(pw.SyscallError) as info:
         task.madvise(a, L, "free")
     assert info.value.errno == 22
+
+
+def test_pageout_keeps_dirty_file_pages_and_each_refaults_alone(machine, task):
+    """Host (Linux 6.18), 200 dirty pages of a shared mapping: MADV_PAGEOUT unmaps them
+    but only kswapd writes file pages back, so they stay cached with PG_reclaim (the
+    same bit as PG_readahead) and fault-around skips them: re-reading costs 199 minor
+    faults and no major one. Clean pages are dropped and read again (1 major)."""
+    n = 200
+    f = machine.create_file("dirty.bin", size=n * PAGE)        # dirty, as after write()
+    a = task.mmap(n * PAGE, prot="r", flags="shared", file=f)
+    assert delta(task, lambda: task.touch(a, n * PAGE)) == (13, 0)
+    task.madvise(a, n * PAGE, "pageout")
+    minor, major = delta(task, lambda: task.touch(a, n * PAGE))
+    assert major == 0 and n - 1 <= minor <= n
+    assert f.cached() == n
+    g = machine.create_file("clean.bin", size=n * PAGE)
+    g.evict()                                                  # written back and dropped
+    b = task.mmap(n * PAGE, prot="r", flags="shared", file=g)
+    assert delta(task, lambda: task.touch(b, n * PAGE)) == (13, 1)
+    task.madvise(b, n * PAGE, "pageout")
+    assert g.cached() == 0
+    assert delta(task, lambda: task.touch(b, n * PAGE))[1] == 1
+    machine.check()

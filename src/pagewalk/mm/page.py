@@ -36,7 +36,10 @@ class PG(IntFlag):
     buddy = 1 << 16         # free, in the buddy allocator
     reclaim = 1 << 17
     anon = 1 << 18          # PageAnon (the kernel encodes it in ->mapping's low bit)
-    readahead = 1 << 19     # PG_readahead: reaching this page starts the next async readahead
+    # PG_readahead: reaching this page starts the next async readahead. The kernel
+    # aliases it to PG_reclaim (a dirty page reclaim wants written): fault-around
+    # skips such pages either way, so every one of them faults on its own.
+    readahead = 1 << 17
     lazyfree = 1 << 20      # MADV_FREE'd anonymous page (clean: may be dropped, not swapped)
 
 

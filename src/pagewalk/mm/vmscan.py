@@ -56,6 +56,7 @@ from .page import (
     PG_dirty,
     PG_lru,
     PG_pgtable,
+    PG_reclaim,
     PG_referenced,
     PG_swapbacked,
     PG_swapcache,
@@ -351,7 +352,16 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
             if page.flags & PG_swapcache:
                 swap.swap_writepage(page)
             elif not page.flags & PG_anon:
+                if not sc.kswapd:
+                    # Only kswapd writes file pages back; direct reclaim and
+                    # MADV_PAGEOUT mark the page for reclaim (PG_reclaim, the same
+                    # bit as PG_readahead) and keep it, unmapped, on the active list.
+                    page.flags |= PG_reclaim
+                    vmstat["pgactivate"] += 1
+                    putback(machine, page, True)
+                    continue
                 machine.filemap.writepage(page)
+                page.flags &= ~PG_reclaim
         if page.refcount != _expected_refs(machine, page):
             putback(machine, page, False)
             continue
