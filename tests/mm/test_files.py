@@ -153,3 +153,17 @@ def test_pageout_keeps_dirty_file_pages_and_each_refaults_alone(machine, task):
     assert g.cached() == 0
     assert delta(task, lambda: task.touch(b, n * PAGE))[1] == 1
     machine.check()
+
+
+def test_mprotect_keeps_dirty_shared_pages_writable(machine, task, data_file):
+    """Host (6.18): a dirty page of a shared file mapping stays writable across
+    mprotect(r) + mprotect(rw) (can_change_pte_writable: pte_dirty for shared), and an
+    mprotect that changes nothing changes no PTE."""
+    a = task.mmap(L, prot="rw", flags="shared", file=data_file)
+    task.touch(a, L, write=True)
+    task.mprotect(a, L, "rw")                        # same flags: a no-op
+    assert delta(task, lambda: task.touch(a, L, write=True)) == (0, 0)
+    task.mprotect(a, L, "r")
+    task.mprotect(a, L, "rw")
+    assert delta(task, lambda: task.touch(a, L, write=True)) == (0, 0)
+    machine.check()

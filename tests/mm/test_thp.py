@@ -103,3 +103,14 @@ def test_fork_of_a_split_thp_refcounts_the_folio(machine, task):
     machine.check()
     task.munmap(a, 2 << 20)
     machine.check()
+
+
+def test_huge_zero_page_read_gives_the_vma_an_anon_vma(thp):
+    """Host (6.18): read a THP region (huge zero page), fork: the child's read costs 0,
+    because do_huge_pmd_anonymous_page prepares the anon_vma before the zero-page
+    branch and fork then copies the huge zero PMDs."""
+    m, t, a = thp
+    assert delta(t, lambda: t.touch(a, M)) == (2, 0)
+    c = t.fork()
+    assert delta(c, lambda: c.touch(a, M)) == (0, 0)
+    m.check()

@@ -1,9 +1,10 @@
 """Random short programs, run on this host's kernel and in pagewalk: every step's
 minor and major fault counts (and any signal or errno) must be equal.
 
-Each program maps anonymous, shared anonymous, private-file and shared-file
-regions (1 GiB apart, so no two VMAs can merge on either side), and touches
-them for reading or writing, mprotects them, madvises them (dontneed, cold,
+Each program maps anonymous, shared anonymous, private-file, shared-file and
+huge-page (4 MiB, madvise hugepage) regions, 1 GiB apart so that no two VMAs can
+merge on either side, and touches them (all of a region, or a random part)
+for reading or writing, mprotects them, madvises them (dontneed, cold,
 willneed, free), unmaps them, and forks a child that touches a region while the
 parent touches it too. Fork steps themselves are not compared (on the host
 they include the probe's own faults). Files are written 4 KiB at a time on the
@@ -23,22 +24,28 @@ from pagewalk.oracle import HostMachine, HostUnavailable, build_probe
 pytestmark = pytest.mark.host
 
 PAGE = 4096
-KINDS = ("anon", "anon", "file_private", "file_shared", "shared_anon")
-OPS = ("mmap", "mmap", "touch", "touch", "touch", "mprotect", "madvise", "fork_touch", "munmap")
+KINDS = ("anon", "anon", "file_private", "file_shared", "shared_anon", "huge")
+OPS = ("mmap", "mmap", "touch", "touch", "touch_part", "touch_part", "mprotect", "madvise",
+       "fork_touch", "munmap")
 
 
 def program(seed: int) -> list[tuple]:
     r = random.Random(seed)
     steps: list[tuple] = []
-    regions = 0
+    sizes: list[int] = []
     for _ in range(r.randint(3, 10)):
         op = r.choice(OPS)
-        if op == "mmap" or not regions:
-            steps.append(("mmap", regions, r.choice(KINDS), r.choice([1, 7, 16, 40, 100])))
-            regions += 1
+        if op == "mmap" or not sizes:
+            kind = r.choice(KINDS)
+            n = 1024 if kind == "huge" else r.choice([1, 7, 16, 40, 100])
+            steps.append(("mmap", len(sizes), kind, n))
+            sizes.append(n)
             continue
-        i = r.randrange(regions)
-        if op in ("touch", "fork_touch"):
+        i = r.randrange(len(sizes))
+        if op == "touch_part":
+            first = r.randrange(sizes[i])
+            steps.append((op, i, first, r.randint(1, sizes[i] - first), r.random() < 0.5))
+        elif op in ("touch", "fork_touch"):
             steps.append((op, i, r.random() < 0.5))
         elif op == "mprotect":
             steps.append((op, i, r.choice(["r", "rw"])))
@@ -73,9 +80,11 @@ def run(machine, steps: list[tuple], host: bool) -> list[tuple]:
         elif op == "mmap":
             kind, n = step[2], step[3]
             hint = 0x100000000 * (i + 1)
-            if kind in ("anon", "shared_anon"):
-                flags = "private|anonymous" if kind == "anon" else "shared|anonymous"
+            if kind in ("anon", "shared_anon", "huge"):
+                flags = "shared|anonymous" if kind == "shared_anon" else "private|anonymous"
                 a = t.mmap(n * PAGE, prot="rw", flags=flags, addr=hint)
+                if kind == "huge":
+                    t.madvise(a, n * PAGE, "hugepage")
             else:
                 extra = {"chunk": PAGE} if host else {}
                 f = machine.create_file(f"random-{i}.bin", size=n * PAGE, **extra)
@@ -89,6 +98,9 @@ def run(machine, steps: list[tuple], host: bool) -> list[tuple]:
             a, n = regions[i]
             if op == "touch":
                 out.append(faults(t, "touch", a, n * PAGE, write=step[2]))
+            elif op == "touch_part":
+                out.append(faults(t, "touch", a + step[2] * PAGE, step[3] * PAGE,
+                                  write=step[4]))
             elif op in ("mprotect", "madvise"):
                 out.append(faults(t, op, a, n * PAGE, step[2]))
             elif op == "munmap":
@@ -114,7 +126,7 @@ def probe() -> Path:
         pytest.skip(f"host oracle unavailable: {e}")
 
 
-@pytest.mark.parametrize("seed", [*range(100), 184])
+@pytest.mark.parametrize("seed", range(150))
 def test_random_program_counts_equal_the_kernel(probe, seed):
     steps = program(seed)
     with HostMachine() as h:

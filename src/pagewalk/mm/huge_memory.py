@@ -122,6 +122,9 @@ class Thp:
         mm = vma.vm_mm
         vmstat = self.machine.vmstat
         haddr = vmf.address & ~(HPAGE_PMD_SIZE - 1)
+        # vmf_anon_prepare comes first, even for a read: the VMA gets its anon_vma, so
+        # fork copies a huge zero PMD (a child's read then costs nothing, as on 6.18).
+        anon_vma_prepare(vma, vmf.steps)
         if not vmf.write and self.machine.config.zero_page:
             zero = self.get_huge_zero()
             if zero is None or not self._deposit(mm, haddr):
@@ -132,7 +135,6 @@ class Thp:
             vmf.reason = ("read of a never-touched huge-page range: map the huge zero page "
                           "(512 pages, one PMD)")
             return 0
-        anon_vma_prepare(vma, vmf.steps)
         head = self._alloc_folio()
         if head is None or not self._deposit(mm, haddr):
             if head is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 
-from ..arch.pte import _P, _PROTNONE, _RW, pte_modify
+from ..arch.pte import _D, _P, _PROTNONE, _RW, pte_modify
 from .memory import vm_normal_page
 from .mmap import split_vma, try_merge_around
 from .page import PG_anon, PG_anon_exclusive
@@ -30,11 +30,14 @@ def do_mprotect(mm, start: int, end: int, prot_flags: int) -> int:
     if covered < end or not vmas:
         return errno.ENOMEM
     for vma in vmas:
+        newflags = (vma.vm_flags & ~VM_ACCESS_FLAGS) | prot_flags
+        if newflags == vma.vm_flags:
+            continue                        # mprotect_fixup: nothing changes, no split
         if vma.vm_start < start:
             vma = split_vma(mm, vma, start)
         if vma.vm_end > end:
             split_vma(mm, vma, end)
-        mprotect_fixup(vma, (vma.vm_flags & ~VM_ACCESS_FLAGS) | prot_flags)
+        mprotect_fixup(vma, newflags)
     return 0
 
 
@@ -44,16 +47,20 @@ def mprotect_fixup(vma: VMA, newflags: int) -> None:
     vma.vm_flags = newflags
     writenotify = bool(vma.vm_file is not None and newflags & VM_SHARED and not vma.shmem)
     vma.vm_page_prot = vm_get_page_prot(newflags, machine.mode.has_nx, writenotify)
+    # vma_wants_manual_pte_write_upgrade: private writable mappings, and shared ones
+    # whose writes are notified (shmem's vm_page_prot is writable already).
     try_upgrade = (machine.config.mprotect_upgrade_writable and newflags & VM_WRITE
-                   and not newflags & VM_SHARED)
+                   and (not newflags & VM_SHARED or writenotify))
     change_protection(vma, try_upgrade)
     try_merge_around(mm, vma)
 
 
 def change_protection(vma: VMA, try_change_writable: bool) -> None:
     """Rewrite every present PTE of ``vma`` with its new vm_page_prot
-    (change_pte_range); with ``try_change_writable`` (6.x), exclusive anonymous
-    pages become writable at once instead of faulting on the next write."""
+    (change_pte_range); with ``try_change_writable`` (6.x can_change_pte_writable),
+    exclusive anonymous pages, and dirty pages of a shared mapping (the file
+    system already knows they are dirty), become writable at once instead of
+    faulting on the next write."""
     mm = vma.vm_mm
     machine = mm.machine
     prot = vma.vm_page_prot
@@ -65,8 +72,12 @@ def change_protection(vma: VMA, try_change_writable: bool) -> None:
             continue
         new = pte_modify(pte, prot)
         if try_change_writable and not new & _RW and new & _P:
-            page = vm_normal_page(machine, new)
-            if page is not None and page.flags & PG_anon and page.flags & PG_anon_exclusive:
-                new |= _RW
+            if vma.vm_flags & VM_SHARED:
+                if new & _D:
+                    new |= _RW
+            else:
+                page = vm_normal_page(machine, new)
+                if page is not None and page.flags & PG_anon and page.flags & PG_anon_exclusive:
+                    new |= _RW
         table[i] = new
     mm.flush_tlb_range(vma.vm_start, vma.vm_end)
