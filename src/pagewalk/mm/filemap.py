@@ -187,7 +187,9 @@ class FileMap:
         """Read the missing pages of [start, start + nr) into the cache (page_cache_ra_unbounded);
         mark the page ``async_size`` before the end with PG_readahead. Returns pages read."""
         end = min(start + nr, f.pages)
-        mark = end - async_size if async_size else -1
+        # The mark sits async_size before the end of the *window*, which may lie past
+        # EOF: then no page is marked (page_cache_ra_order).
+        mark = start + nr - async_size if async_size else -1
         read = 0
         for index in range(max(start, 0), end):
             page = f.mapping.pages.get(index)
@@ -509,6 +511,15 @@ class FileMap:
         if ret & VM_FAULT_ERROR_MASK:
             return ret
         page = vmf.page
+        if ret & VM_FAULT.MAJOR and self.machine.config.fault_around_bytes > PAGE_SIZE:
+            # The read dropped the mmap lock (VM_FAULT_RETRY); the retried fault
+            # (FAULT_FLAG_TRIED) finds the window cached and fault-around maps it.
+            reason = vmf.reason
+            if self.do_fault_around(vmf):
+                vmf.reason = reason + "; the retried fault mapped its fault-around window"
+                page.refcount -= 1
+                return ret | int(VM_FAULT.NOPAGE)
+            vmf.page = page
         if vmf.table[vmf.index] == 0:
             vmf.steps.append("finish_fault")
             self._map_page(vmf.vma, vmf.address, vmf.table, vmf.index, page, write=False)
@@ -578,8 +589,12 @@ class FileMap:
 
     def madvise_willneed(self, vma, start: int, end: int) -> None:
         """MADV_WILLNEED on a file range: read it into the page cache now
-        (vfs_fadvise WILLNEED -> force_page_cache_readahead); no fault is taken."""
+        (vfs_fadvise WILLNEED -> force_page_cache_readahead); no fault is taken.
+        On shmem it only swaps in what is in swap (shmem_swapin_range): it never
+        allocates pages that were not there."""
         f = vma.vm_file
+        if f.shmem:
+            return
         first = vma.linear_page_index(start)
         self.readahead(f, first, vma.linear_page_index(end - 1) - first + 1)
 
@@ -587,10 +602,9 @@ class FileMap:
     def msync(self, mm, start: int, end: int) -> int:
         """msync(MS_SYNC): write back the shared file pages of the range; their entries
         become clean and read-only again (write-notify re-armed)."""
-        vmas = mm.mmap.overlapping(start, end)
-        if not vmas or vmas[0].vm_start > start:
-            return E.ENOMEM
-        for vma in vmas:
+        if not mm.mmap.covers(start, end):
+            return E.ENOMEM      # a hole: nothing is synced (Linux syncs the mapped parts)
+        for vma in mm.mmap.overlapping(start, end):
             f = vma.vm_file
             if f is None or f.shmem or not vma.vm_flags & VM_SHARED:
                 continue
