@@ -46,6 +46,9 @@ class Config:
     # thp_get_unmapped_area: anonymous mappings whose length is a multiple of 2 MiB
     # start on a 2 MiB boundary (6.x, whatever the sysfs mode), so THP can back them.
     thp_align: bool = True
+    # CONFIG_PT_RECLAIM (6.14+): MADV_DONTNEED frees a page table it emptied when it
+    # zapped the table's whole 2 MiB span, so a THP may be faulted there again.
+    pt_reclaim: bool = True
     # /proc/sys/vm/swappiness.
     swappiness: int = 60
     # RLIMIT_STACK and stack_guard_gap (mm/mmap.c): how far the stack may grow.
@@ -97,7 +100,7 @@ class Config:
         if profile == "classic":
             base = dict(profile="classic", cow_reuse="mapcount", mprotect_upgrade_writable=False,
                         fault_around_bytes=4096, thp="never", read_ahead_kb=128,
-                        thp_align=False)
+                        thp_align=False, pt_reclaim=False)
         base.update(overrides)
         return cls.build(**base)
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import errno
-import itertools
 
-from .memory import zap_pte_range
+from .memory import reclaim_empty_pte_tables, zap_pte_range
 from .vma import VM
 
 ADVICE = {
@@ -26,17 +25,20 @@ _FLAG_ADVICE = {
 
 
 def do_madvise(mm, start: int, end: int, advice: str) -> int:
-    """Apply ``advice`` to [start, end); 0 or an errno (ENOMEM: a hole in the range,
-    after the mapped parts were advised, as Linux does)."""
+    """Apply ``advice`` to [start, end); 0 or an errno. ENOMEM when part of the range
+    is unmapped: then nothing is advised (Linux advises the mapped parts first; the
+    model keeps its promise that a failed call changes nothing)."""
     from .mmap import split_vma, try_merge_around
     machine = mm.machine
     vmas = mm.mmap.overlapping(start, end)
-    hole = not vmas or vmas[0].vm_start > start or vmas[-1].vm_end < end or any(
-        a.vm_end != b.vm_start for a, b in itertools.pairwise(vmas))
+    # madvise_walk_vmas returns a VMA's EINVAL at once but only remembers a hole
+    # (ENOMEM) and goes on: an EINVAL anywhere in the range wins.
     if advice in ("dontneed", "free") and any(v.vm_flags & VM.LOCKED for v in vmas):
         return errno.EINVAL
     if advice == "free" and any(v.vm_file is not None for v in vmas):
         return errno.EINVAL                 # MADV_FREE is for private anonymous memory only
+    if not mm.mmap.covers(start, end):
+        return errno.ENOMEM
     for vma in vmas:
         lo, hi = max(start, vma.vm_start), min(end, vma.vm_end)
         if advice in _FLAG_ADVICE:
@@ -49,6 +51,8 @@ def do_madvise(mm, start: int, end: int, advice: str) -> int:
             try_merge_around(mm, vma)
         elif advice == "dontneed":
             zap_pte_range(vma, lo, hi)
+            if machine.config.pt_reclaim:
+                reclaim_empty_pte_tables(vma, lo, hi)
         else:
             machine.madvise_hook(vma, lo, hi, advice)
-    return errno.ENOMEM if hole else 0
+    return 0

@@ -8,7 +8,7 @@ both (the heart of copy-on-write: 写时复制).
 
 from __future__ import annotations
 
-from ..arch.pte import _D, _P, _PROTNONE, _RW, _SPECIAL, PFN_MASK
+from ..arch.pte import _D, _P, _PROTNONE, _PSE, _RW, _SPECIAL, PFN_MASK
 from ..errors import KernelBug
 from .mm_types import MM
 from .page import (
@@ -21,7 +21,7 @@ from .page import (
     PG_swapbacked,
     PG_swapcache,
 )
-from .pagetable import pte_range, walk
+from .pagetable import free_table, pte_range, walk
 from .rmap import folio_dup_anon_rmap, folio_remove_rmap
 from .vma import VM_SHARED, VMA
 
@@ -91,6 +91,30 @@ def zap_pte_range(vma: VMA, start: int, end: int) -> None:
         if page.flags & PG_swapcache:           # free_pages_and_swap_cache
             machine.swap.free_swap_cache(page)
         put_page(machine, page)
+
+
+def reclaim_empty_pte_tables(vma: VMA, start: int, end: int) -> None:
+    """PT_RECLAIM after MADV_DONTNEED: free each page table whose whole span lies in
+    [start, end) and whose entries are all none now (try_to_free_pte)."""
+    mm = vma.vm_mm
+    mode = mm.machine.mode
+    level = mode.pmd_level
+    if level is None:
+        return
+    span = mode.level_span(level)
+    addr = -(-start // span) * span
+    while addr + span <= end:
+        found = walk(mm, addr, level=level)
+        if found is not None:
+            table, i = found
+            pmd = table[i]
+            if pmd & _P and not pmd & _PSE:
+                pfn = (pmd & PFN_MASK) >> 12
+                if not any(mm.machine.phys.tables[pfn]):
+                    table[i] = 0
+                    free_table(mm, pfn)
+                    mm.pgtables_bytes -= 4096
+        addr += span
 
 
 def copy_page_range(dst: VMA, src: VMA) -> bool:

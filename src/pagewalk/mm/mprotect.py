@@ -19,16 +19,12 @@ def do_mprotect(mm, start: int, end: int, prot_flags: int) -> int:
     VMA may not get the permission (VM_MAY* missing). Checks come first, so a
     failure changes nothing (Linux may apply a prefix before failing; we do not).
     """
+    if not mm.mmap.covers(start, end):
+        return errno.ENOMEM
     vmas = mm.mmap.overlapping(start, end)
-    covered = start
     for vma in vmas:
-        if vma.vm_start > covered:
-            return errno.ENOMEM
         if (prot_flags << 4) & ~vma.vm_flags & 0x70:     # VM_MAYREAD/MAYWRITE/MAYEXEC
             return errno.EACCES
-        covered = vma.vm_end
-    if covered < end or not vmas:
-        return errno.ENOMEM
     for vma in vmas:
         newflags = (vma.vm_flags & ~VM_ACCESS_FLAGS) | prot_flags
         if newflags == vma.vm_flags:

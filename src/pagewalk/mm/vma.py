@@ -175,6 +175,15 @@ class VmaTree:
             return (lst[i - 1] if i > 0 else None), lst[i]
         return (lst[i] if i >= 0 else None), (lst[i + 1] if i + 1 < len(lst) else None)
 
+    def covers(self, start: int, end: int) -> bool:
+        """Do VMAs map every byte of [start, end), with no hole?"""
+        pos = start
+        for vma in self.overlapping(start, end):
+            if vma.vm_start > pos:
+                return False
+            pos = vma.vm_end
+        return pos >= end
+
     def overlapping(self, start: int, end: int) -> list[VMA]:
         """Every VMA that intersects [start, end), in address order."""
         lst = self._list
