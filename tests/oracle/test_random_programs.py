@@ -6,7 +6,8 @@ huge-page (4 MiB, madvise hugepage) regions, 1 GiB apart so that no two VMAs can
 merge on either side, and touches them (all of a region, or a random part)
 for reading or writing, mprotects them, madvises them (dontneed, cold,
 willneed, free), unmaps them, and forks a child that touches a region while the
-parent touches it too. Fork steps themselves are not compared (on the host
+parent touches it too, and writes and reads a few bytes (the bytes read are
+compared too). Fork steps themselves are not compared (on the host
 they include the probe's own faults). Files are written 4 KiB at a time on the
 host so that the page cache holds small folios, as the model does.
 """
@@ -26,7 +27,8 @@ pytestmark = pytest.mark.host
 PAGE = 4096
 KINDS = ("anon", "anon", "file_private", "file_shared", "shared_anon", "huge")
 OPS = ("mmap", "mmap", "touch", "touch", "touch_part", "touch_part", "mprotect", "madvise",
-       "fork_touch", "munmap", "munmap_part", "mprotect_part", "msync", "evict", "fork2_touch")
+       "fork_touch", "munmap", "munmap_part", "mprotect_part", "msync", "evict", "fork2_touch",
+       "write_bytes", "write_bytes", "read_bytes", "read_bytes")
 
 
 def program(seed: int) -> list[tuple]:
@@ -52,6 +54,9 @@ def program(seed: int) -> list[tuple]:
             steps.append((op, i, r.choice(["r", "rw"])))
         elif op in ("msync", "evict"):
             steps.append((op, i))
+        elif op in ("write_bytes", "read_bytes"):
+            off = r.randrange(sizes[i] * PAGE - 64)
+            steps.append((op, i, off, r.randint(1, 64), r.randrange(256)))
         elif op == "madvise":
             steps.append((op, i, r.choice(["dontneed", "cold", "willneed", "free"])))
         else:
@@ -86,7 +91,15 @@ def run(machine, steps: list[tuple], host: bool) -> list[tuple]:
     def faults(task, method: str, *args, **kwargs) -> tuple:
         before = (task.stats.min_flt, task.stats.maj_flt)
         try:
-            getattr(task, method)(*args, **kwargs)
+            if method == "read_and_keep":                  # read; keep the bytes
+                args[2].append(task.read(args[0], args[1]))
+            else:
+                getattr(task, method)(*args, **kwargs)
+            if method == "touch" and kwargs.get("write") and not host:
+                # The probe's write access stores 0xa5 at each touched page's start;
+                # store the same bytes in the model (the pages are writable now).
+                for page in range(args[0], args[0] + args[1], PAGE):
+                    task.write(page, b"\xa5")
             err = None
         except pw.SyscallError as e:
             err = f"errno {e.errno}"
@@ -113,7 +126,8 @@ def run(machine, steps: list[tuple], host: bool) -> list[tuple]:
                     t.madvise(a, n * PAGE, "hugepage")
             else:
                 extra = {"chunk": PAGE} if host else {}
-                f = files[i] = machine.create_file(f"random-{i}.bin", size=n * PAGE, **extra)
+                data = b"".join(bytes([(k + 1) & 0xFF]) * PAGE for k in range(n))
+                f = files[i] = machine.create_file(f"random-{i}.bin", data=data, **extra)
                 flags = "private" if kind == "file_private" else "shared"
                 a = t.mmap(n * PAGE, prot="rw", flags=flags + pop, file=f, addr=hint)
             regions[i] = (a, n)
@@ -124,6 +138,12 @@ def run(machine, steps: list[tuple], host: bool) -> list[tuple]:
             a, n = regions[i]
             if op == "touch":
                 out.append(faults(t, "touch", a, n * PAGE, write=step[2]))
+            elif op == "write_bytes":
+                out.append(faults(t, "write", a + step[2], bytes([step[4]]) * step[3]))
+            elif op == "read_bytes":
+                got: list[bytes] = []
+                res = faults(t, "read_and_keep", a + step[2], step[3], got)
+                out.append((*res, got[0].hex() if got else None))
             elif op == "touch_part":
                 out.append(faults(t, "touch", a + step[2] * PAGE, step[3] * PAGE,
                                   write=step[4]))
