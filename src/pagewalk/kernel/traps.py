@@ -20,7 +20,6 @@ _SIGNALS: dict[str, type[Signal]] = {
 def exc_page_fault(task, error_code: int, address: int) -> SigInfo | None:
     """The #PF entry: read CR2 and the error code, handle, record the tracepoint."""
     vmf = FaultContext(task, address, error_code)
-    vmf.steps.insert(0, "exc_page_fault")
     sig = do_user_addr_fault(vmf)
     machine = task.machine
     if machine.tracers:

@@ -134,7 +134,7 @@ class FaultContext:
         self.handler = ""
         self.reason = ""
         self.ret = 0                  # the VM_FAULT result of handle_mm_fault
-        self.steps: list[str] = ["do_user_addr_fault"]
+        self.steps: list[str] = ["exc_page_fault", "do_user_addr_fault"]
 
     @property
     def write(self) -> bool:

@@ -67,6 +67,7 @@ def zap_pte_range(vma: VMA, start: int, end: int) -> None:
     (zap_pte_range); the tables themselves stay (free_pgtables frees them)."""
     mm = vma.vm_mm
     machine = mm.machine
+    mm.update_hiwater_rss()
     if mm.nr_huge:
         machine.thp.zap_huge_pmds(vma, start, end)
     to_free: list[Page] = []

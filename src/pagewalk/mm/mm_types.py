@@ -50,10 +50,13 @@ class MmStruct:
 
     def add_rss(self, counter: int, n: int) -> None:
         self.rss[counter] += n
-        if n > 0:
-            rss = self.get_rss()
-            if rss > self.hiwater_rss:
-                self.hiwater_rss = rss
+
+    def update_hiwater_rss(self) -> None:
+        """Record the RSS peak before pages go away (the kernel does it lazily too:
+        before unmapping, and when /proc reads VmHWM)."""
+        rss = self.get_rss()
+        if rss > self.hiwater_rss:
+            self.hiwater_rss = rss
 
     # TLB shootdowns (arch/x86/mm/tlb.c) ---------------------------------------
     def flush_tlb_page(self, addr: int) -> None:

@@ -210,7 +210,8 @@ def show_status(task) -> str:
         data = sum(v.pages() for v in mm.mmap
                    if (v.vm_flags & (VM.WRITE | VM.SHARED | VM.GROWSDOWN)) == VM.WRITE) * 4
         lines += [f"VmPeak:\t{total:8} kB", f"VmSize:\t{total:8} kB",
-                  f"VmHWM:\t{mm.hiwater_rss * 4:8} kB", f"VmRSS:\t{mm.get_rss() * 4:8} kB",
+                  f"VmHWM:\t{max(mm.hiwater_rss, mm.get_rss()) * 4:8} kB",
+                  f"VmRSS:\t{mm.get_rss() * 4:8} kB",
                   f"RssAnon:\t{mm.rss[MM.ANONPAGES] * 4:8} kB",
                   f"RssFile:\t{mm.rss[MM.FILEPAGES] * 4:8} kB",
                   f"RssShmem:\t{mm.rss[MM.SHMEMPAGES] * 4:8} kB",
