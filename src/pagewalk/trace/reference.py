@@ -43,22 +43,11 @@ class LRU:
         return victim
 
 
-class FIFO:
-    """First in, first out: hits change nothing."""
-
-    def __init__(self, frames: int, trace: Sequence[int]) -> None:
-        self.frames = frames
-        self.pages: OrderedDict[int, None] = OrderedDict()
+class FIFO(LRU):
+    """First in, first out: LRU that ignores hits (pages leave in arrival order)."""
 
     def hit(self, p: int, i: int) -> None:
         pass
-
-    def miss(self, p: int, i: int) -> int | None:
-        victim = None
-        if len(self.pages) == self.frames:
-            victim, _ = self.pages.popitem(last=False)
-        self.pages[p] = None
-        return victim
 
 
 class Clock:
