@@ -24,7 +24,7 @@ HUGE = 2 << 20
 
 class FilesVsReference(RuleBasedStateMachine):
     memory = "32MiB"
-    kinds = ("shared", "private", "huge")
+    kinds = ("shared", "private", "huge", "shmem")
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,7 +47,7 @@ class FilesVsReference(RuleBasedStateMachine):
         while len(out) < n:
             page, inpage = divmod(pos, PAGE)
             chunk = min(n - len(out), PAGE - inpage)
-            if kind == "huge":
+            if kind in ("huge", "shmem"):
                 src = own.get(page, bytes(PAGE))
             elif kind == "private" and page in own:
                 src = own[page]
@@ -65,6 +65,8 @@ class FilesVsReference(RuleBasedStateMachine):
         if kind == "huge":
             a = t.mmap(HUGE)
             t.madvise(a, HUGE, "hugepage")
+        elif kind == "shmem":
+            a = t.mmap(FILE_PAGES * PAGE, prot="rw", flags="shared|anonymous")
         else:
             a = t.mmap(FILE_PAGES * PAGE, prot="rw", flags=kind, file=self.f)
         self.maps[t.pid][a] = [kind, {}]
@@ -111,7 +113,9 @@ class FilesVsReference(RuleBasedStateMachine):
         t = data.draw(st.sampled_from(self.tasks))
         c = t.fork()
         self.tasks.append(c)
-        self.maps[c.pid] = {s: [k, {p: bytearray(b) for p, b in own.items()}]
+        # private pages are copied at fork; shmem is the same object in both
+        self.maps[c.pid] = {s: [k, own if k == "shmem" else
+                                {p: bytearray(b) for p, b in own.items()}]
                             for s, (k, own) in self.maps[t.pid].items()}
 
     @precondition(lambda self: len(self.tasks) > 1)
@@ -135,7 +139,7 @@ class FilesVsReference(RuleBasedStateMachine):
     @rule(data=st.data())
     def msync(self, data) -> None:
         t, start, size = self._region(data)
-        if self.maps[t.pid][start][0] != "huge":
+        if self.maps[t.pid][start][0] not in ("huge", "shmem"):
             t.msync(start, size)
 
     @rule(how=st.sampled_from(["evict", "drop_caches"]))
@@ -155,7 +159,7 @@ class FilesUnderPressure(FilesVsReference):
     ones dropped and private copies swapped out; no byte may change."""
 
     memory = "3MiB"
-    kinds = ("shared", "private")
+    kinds = ("shared", "private", "shmem")
 
     @rule(pages=st.integers(600, 1200))
     def hog(self, pages: int) -> None:

@@ -233,3 +233,31 @@ def test_swapoff_machine_has_no_swap() -> None:
     assert m.vmstat["pswpout"] == 0 and t.stats.rss_anon == 8
     assert m.meminfo()["SwapTotal"] == 0
     m.check()
+
+
+def test_shmem_pages_go_to_swap_and_come_back():
+    """MAP_SHARED|MAP_ANONYMOUS larger than RAM: shmem pages are swapped out
+    (shmem_writeout: the page cache keeps the swap entry), faults read them back
+    as major faults, fork shares them, and no byte changes."""
+    m = pw.Machine(memory="4MiB", swap="16MiB")
+    p = m.spawn()
+    n = 2048                                        # 8 MiB of shmem on 4 MiB of RAM
+    a = p.mmap(n * PAGE, prot="rw", flags="shared|anonymous")
+    for i in range(n):
+        p.write(a + i * PAGE, i.to_bytes(4, "little"))
+    m.check()
+    assert m.vmstat["pswpout"] > 0
+    assert m.meminfo()["Shmem"] < n * 4             # not all of it is in memory
+    c = p.fork()
+    before = c.stats.maj_flt
+    for i in range(n):
+        assert c.read(a + i * PAGE, 4) == i.to_bytes(4, "little"), i
+    assert c.stats.maj_flt > before and m.vmstat["pswpin"] > 0
+    m.check()
+    c.write(a, b"both")                             # shared: the parent sees it
+    assert p.read(a, 4) == b"both"
+    c.exit()
+    p.wait(c)
+    p.munmap(a, n * PAGE)                           # the last mapping: pages and slots freed
+    m.check()
+    assert m.swap.nr_free_slots() == m.swap.si.max_slots

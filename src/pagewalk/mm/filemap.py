@@ -63,12 +63,15 @@ class ReadaheadState:
 class AddressSpace:
     """struct address_space: a file's page cache and the VMAs that map it."""
 
-    __slots__ = ("file", "i_mmap", "pages")
+    __slots__ = ("file", "i_mmap", "pages", "swapped")
 
     def __init__(self, file: File) -> None:
         self.file = file
         self.pages: dict[int, Page] = {}
         self.i_mmap: dict = {}
+        # shmem: index -> swap entry of a page that was swapped out (the kernel keeps
+        # the entry in the page-cache xarray in place of the page)
+        self.swapped: dict[int, int] = {}
 
 
 class File:
@@ -127,6 +130,7 @@ class FileMap:
     def __init__(self, machine) -> None:
         self.machine = machine
         self.files: dict[str, File] = {}
+        self.shmem_files: dict[File, None] = {}     # MAP_SHARED|MAP_ANONYMOUS, alive
 
     # -- files and the page cache ---------------------------------------------------------
     def create_file(self, name: str, size: int | str | None = None,
@@ -307,14 +311,69 @@ class FileMap:
                 self._invalidate(f)
 
     def truncate(self, f: File) -> None:
-        """The last mapping of an anonymous shmem file is gone: free its pages."""
+        """The last mapping of an anonymous shmem file is gone: free its pages and
+        its swap slots (shmem_evict_inode)."""
         for page in list(f.mapping.pages.values()):
             if page.mapcount == 0:
                 self.delete_from_page_cache(page)
+        swap = self.machine.swap
+        for index, entry in list(f.mapping.swapped.items()):
+            del f.mapping.swapped[index]
+            swap.si.free(entry)
+            page = swap.cache.get(entry)
+            if page is not None and not page.mapcount:
+                swap.folio_free_swap(page)
+        self.shmem_files.pop(f, None)
+
+    # -- shmem and swap ---------------------------------------------------------------
+    def shmem_writeout(self, page: Page) -> bool:
+        """Reclaim of an unmapped shmem page: give it a swap slot, take it out of the
+        page cache (whose slot keeps the swap entry: one reference on the swap slot)
+        and leave it, dirty, in the swap cache for pageout. False: no free slot."""
+        swap = self.machine.swap
+        mapping, index = page.mapping, page.index
+        if not swap.add_to_swap(page):
+            return False
+        entry = page.private
+        swap.si.duplicate(entry)
+        del mapping.pages[index]
+        mapping.swapped[index] = entry
+        page.mapping = None
+        page.refcount -= 1                          # the page cache's reference
+        return True
+
+    def shmem_swapin(self, vmf: FaultContext, f: File) -> tuple[Page | None, int]:
+        """shmem_swapin_folio: bring a swapped-out shmem page back into the page cache
+        and free its slot. Returns (page, VM_FAULT_MAJOR if it was read from swap)."""
+        swap = self.machine.swap
+        entry = f.mapping.swapped[vmf.pgoff]
+        page = swap.cache.get(entry)
+        ret = 0
+        if page is None:
+            self.machine.vmstat["pgmajfault"] += 1
+            ret = int(VM_FAULT.MAJOR)
+            page, _ = swap.read_swap_cache_async(entry, vmf.steps)
+            if page is None:
+                return None, int(VM_FAULT.OOM)
+            vmf.reason = "the shmem page is in the swap area (交换文件): read it back (major)"
+        else:
+            vmf.reason = "the shmem page is still in the swap cache: take it back (minor)"
+        vmf.steps.append("shmem_swapin_folio")
+        del f.mapping.swapped[vmf.pgoff]
+        swap.si.free(entry)                         # the page cache's hold on the slot
+        page.refcount += 1                          # the page cache's reference
+        swap.delete_from_swap_cache(page)           # frees the slot
+        page.mapping = f.mapping
+        page.index = vmf.pgoff
+        page.flags |= PG_uptodate | PG_swapbacked | PG_dirty
+        f.mapping.pages[vmf.pgoff] = page
+        return page, ret
 
     def shmem_file(self, length: int) -> File:
         """The in-memory file behind a MAP_SHARED|MAP_ANONYMOUS mapping."""
-        return File(self.machine, "dev/zero", length, shmem=True, anonymous=True)
+        f = File(self.machine, "dev/zero", length, shmem=True, anonymous=True)
+        self.shmem_files[f] = None
+        return f
 
     def check_mappable(self, f: File, prot: int, flags: int) -> None:
         if not isinstance(f, File) or f.machine is not self.machine:
@@ -338,6 +397,7 @@ class FileMap:
 
     def _all_files(self):
         seen = dict.fromkeys(self.files.values())
+        seen.update(self.shmem_files)
         for page in self.machine.phys.mem_map.values():
             m = page.mapping
             if isinstance(m, AddressSpace):
@@ -381,7 +441,11 @@ class FileMap:
         page = f.mapping.pages.get(vmf.pgoff)
         ret = 0
         if f.shmem:
-            if page is None:
+            if page is None and vmf.pgoff in f.mapping.swapped:
+                page, ret = self.shmem_swapin(vmf, f)
+                if page is None:
+                    return ret
+            elif page is None:
                 vmf.steps.append("shmem_alloc_folio")
                 page = self._read_page_from_disk(f, vmf.pgoff)
                 if page is None:
@@ -593,7 +657,12 @@ class FileMap:
         On shmem it only swaps in what is in swap (shmem_swapin_range): it never
         allocates pages that were not there."""
         f = vma.vm_file
-        if f.shmem:
+        if f.shmem:                                 # shmem_swapin_range: swap cache only
+            first = vma.linear_page_index(start)
+            last = vma.linear_page_index(end - 1)
+            for index, entry in list(f.mapping.swapped.items()):
+                if first <= index <= last:
+                    self.machine.swap.read_swap_cache_async(entry)
             return
         first = vma.linear_page_index(start)
         self.readahead(f, first, vma.linear_page_index(end - 1) - first + 1)

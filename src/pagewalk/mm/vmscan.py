@@ -327,8 +327,10 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
             continue
         anon = bool(page.flags & PG_anon)
         swapbacked = bool(page.flags & PG_swapbacked)
-        if page.order or (swapbacked and not anon and not page.flags & PG_swapcache):
-            putback(machine, page, True)    # shmem and huge pages: not reclaimed here
+        shmem = swapbacked and not anon and not page.flags & PG_swapcache
+        if page.order or (shmem and not (sc.may_swap and swap.si is not None
+                                         and not swap.si.full())):
+            putback(machine, page, True)    # huge pages, and shmem with no swap to go to
             continue
         if not sc.ignore_references:
             verdict = folio_check_references(machine, page)
@@ -339,7 +341,7 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
             if verdict == "keep":
                 putback(machine, page, False)
                 continue
-        if swapbacked and not page.flags & PG_swapcache and (
+        if anon and swapbacked and not page.flags & PG_swapcache and (
                 not sc.may_swap or not swap.add_to_swap(page)):
             vmstat["pgactivate"] += 1
             putback(machine, page, True)                # no swap space: keep it
@@ -347,6 +349,10 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
         if page.mapcount and not try_to_unmap(machine, page):
             vmstat["pgactivate"] += 1
             putback(machine, page, True)
+            continue
+        if shmem and not machine.filemap.shmem_writeout(page):
+            vmstat["pgactivate"] += 1
+            putback(machine, page, True)                # no swap slot after all
             continue
         if page.flags & PG_dirty:
             if page.flags & PG_swapcache:

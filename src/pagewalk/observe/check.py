@@ -170,5 +170,8 @@ def check_machine(machine) -> None:
                         f"nr_pagetable says {machine.nr_pagetable}")
     if any(phys.frames.get(ZERO_PFN, b"")):
         raise KernelBug("check: empty_zero_page is not zero")
+    for f in machine.filemap.shmem_files:          # shmem pages out in swap
+        for entry in f.mapping.swapped.values():
+            swap_refs[entry] += 1
     machine.swap.check(swap_refs)
     machine.filemap.check()
