@@ -39,3 +39,12 @@ def test_bad_option_is_one_line_not_a_traceback():
     assert "does not parse" in r.stderr and "Traceback" not in r.stderr
     r = run("demo", "--paging", "sparc")
     assert r.returncode == 2 and "unknown paging mode" in r.stderr
+
+
+def test_demo_in_chinese_uses_the_seeds_vocabulary():
+    r = run("demo", "--lang", "zh")
+    assert r.returncode == 0, r.stderr
+    for needle in ("缺页异常", "请求调页", "零页", "写时复制", "SEGV_MAPERR", "do_wp_page"):
+        assert needle in r.stdout, needle
+    r = run("demo", "--lang", "fr")
+    assert r.returncode == 2 and "unknown language" in r.stderr
