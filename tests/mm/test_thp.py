@@ -114,3 +114,23 @@ def test_huge_zero_page_read_gives_the_vma_an_anon_vma(thp):
     c = t.fork()
     assert delta(c, lambda: c.touch(a, M)) == (0, 0)
     m.check()
+
+
+def test_reclaim_splits_huge_pages_and_swaps_them_out():
+    """THPs are on the LRU; under pressure reclaim splits them (thp_split_page) and
+    swaps the small pages out; every byte comes back."""
+    m = pw.Machine(memory="12MiB", swap="32MiB")
+    t = m.spawn()
+    a = t.mmap(8 << 20)
+    t.madvise(a, 8 << 20, "hugepage")
+    for i in range(0, 8 << 20, 4096):
+        t.write(a + i, i.to_bytes(4, "little"))
+    assert m.vmstat["thp_fault_alloc"] >= 1
+    m.check()
+    b = t.mmap(8 << 20)                          # pressure: more than RAM again
+    t.touch(b, 8 << 20, write=True)
+    assert m.vmstat["thp_split_page"] >= 1 and m.vmstat["pswpout"] > 0
+    m.check()
+    for i in range(0, 8 << 20, 4096):
+        assert t.read(a + i, 4) == i.to_bytes(4, "little"), i
+    m.check()

@@ -17,8 +17,10 @@ rest -> 1023; then the parent writes all -> 2.
 
 A folio is refcounted on its head: one reference per PMD mapping
 (``entire_mapcount``) and one per PTE mapping of any subpage (each subpage
-keeps its own ``mapcount``). THPs are not put on the LRU lists: reclaim does not
-split or swap them in this model.
+keeps its own ``mapcount``). A THP is on the LRU as one unit (its head); reclaim
+splits it (split_folio: every PMD mapping becomes 512 PTEs, the folio becomes 512
+small pages on the LRU) and then reclaims the pages one by one, as a kernel
+without THP_SWAP does.
 """
 
 from __future__ import annotations
@@ -145,6 +147,7 @@ class Thp:
             return _FALLBACK
         vmf.steps += ["vma_alloc_folio", "clear_huge_page"]
         self._add_new_anon_rmap(head, vma, haddr)
+        self.machine.lru_cache_add(head)
         entry = pfn_pte(head.pfn, vma.vm_page_prot) | _PSE
         if vma.vm_flags & VM_WRITE:
             entry |= _RW | _D
@@ -185,6 +188,7 @@ class Thp:
                 return _FALLBACK
             vmf.steps.append("do_huge_zero_wp_pmd")
             self._add_new_anon_rmap(head, vma, haddr)
+            self.machine.lru_cache_add(head)
             table[i] = pfn_pte(head.pfn, vma.vm_page_prot) | _PSE | _RW | _D
             mm.flush_tlb_range(haddr, haddr + HPAGE_PMD_SIZE)
             mm.add_rss(MM.ANONPAGES, HPAGE_PMD_NR)
@@ -243,6 +247,40 @@ class Thp:
         if address & (HPAGE_PMD_SIZE - 1):
             for table, i, haddr in list(self._huge_pmds(mm, address, address + 1)):
                 self.split_huge_pmd(mm, table, i, haddr)
+
+    def split_folio(self, head: Page) -> None:
+        """split_huge_page for reclaim: split every PMD that maps the folio (found
+        through its anon_vma), then make its 512 pages independent order-0 pages on
+        the LRU; pages nothing maps any more are freed. The caller holds one
+        reference on the head (isolation) and keeps it."""
+        machine = self.machine
+        av = head.mapping
+        for vma in list(av.vmas) if av is not None else []:
+            haddr = vma.vm_start + ((head.index - vma.vm_pgoff) << 12)
+            if haddr & (HPAGE_PMD_SIZE - 1) or not vma.vm_start <= haddr < vma.vm_end:
+                continue
+            found = walk(vma.vm_mm, haddr, level=-2)
+            if found is None:
+                continue
+            table, i = found
+            pmd = table[i]
+            if pmd & _PSE and not pmd & _SPECIAL and (pmd & PFN_MASK) >> 12 == head.pfn:
+                self.split_huge_pmd(vma.vm_mm, table, i, haddr)
+        mem_map = machine.phys.mem_map
+        head.flags &= ~PG_head
+        head.order = 0
+        head.refcount = head.mapcount + 1             # its mappings + the caller's
+        for pfn in range(head.pfn + 1, head.pfn + HPAGE_PMD_NR):
+            page = mem_map[pfn]
+            page.head = None
+            page.refcount = page.mapcount
+            if page.refcount:
+                machine.lru_cache_add(page)
+            else:
+                page.flags &= ~(PG_anon | PG_swapbacked | PG_anon_exclusive)
+                page.mapping = None
+                machine.phys.free_pages(page)
+        machine.vmstat["thp_split_page"] += 1
 
     # -- zap, fork, mprotect -------------------------------------------------------------
     def zap_huge_pmds(self, vma, start: int, end: int) -> None:

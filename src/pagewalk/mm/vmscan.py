@@ -322,6 +322,8 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
     vmstat = machine.vmstat
     freed = 0
     for page in pages:
+        if page.order and page.flags & PG_anon:
+            machine.thp.split_folio(page)            # reclaim splits a THP first
         if page.refcount != _expected_refs(machine, page):
             putback(machine, page, bool(page.flags & PG_active))    # in use by a fault
             continue
