@@ -60,12 +60,16 @@ def thrash_point(n: int, load_control: bool = False, setup: ThrashSetup | None =
 
 
 def thrash_curve(ns: range | list[int], load_control: bool = False,
-                 setup: ThrashSetup | None = None) -> list[tuple[int, float, float]]:
-    """[(n, cpu_utilization, disk_utilization)] for every n in ``ns``."""
+                 setup: ThrashSetup | None = None,
+                 progress=None) -> list[tuple[int, float, float]]:
+    """[(n, cpu_utilization, disk_utilization)] for every n in ``ns``; ``progress``
+    (a callable) is called after each point."""
     out = []
     for n in ns:
         r = thrash_point(n, load_control, setup)
         out.append((n, r.cpu_utilization, r.disk_utilization))
+        if progress is not None:
+            progress()
     return out
 
 
@@ -121,8 +125,14 @@ def register(app: typer.Typer) -> None:
                    f"over {setup.pages()} pages (a quarter of memory), writing")
         labels = ["no load control" if not lc else "load control" for lc in modes]
         typer.echo("  N" + "".join(f"  {'CPU, ' + lab:>24}" for lab in labels))
-        for lc, lab in zip(modes, labels, strict=True):
-            curves[lab] = thrash_curve(range(1, max_tasks + 1), lc, setup)
+        from rich.console import Console
+        from rich.progress import Progress
+        # A bar on stderr (only on a terminal): each point simulates N tasks.
+        with Progress(console=Console(stderr=True), transient=True) as bar:
+            job = bar.add_task("simulating", total=len(modes) * max_tasks)
+            for lc, lab in zip(modes, labels, strict=True):
+                curves[lab] = thrash_curve(range(1, max_tasks + 1), lc, setup,
+                                           progress=lambda: bar.advance(job))
         for i in range(max_tasks):
             typer.echo(f"{i + 1:>3}" + "".join(f"  {c[i][1]:>24.1%}" for c in curves.values()))
         if plot is not None:
