@@ -128,7 +128,8 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.progress import Progress
         # A bar on stderr (only on a terminal): each point simulates N tasks.
-        with Progress(console=Console(stderr=True), transient=True) as bar:
+        err = Console(stderr=True)
+        with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
             job = bar.add_task("simulating", total=len(modes) * max_tasks)
             for lc, lab in zip(modes, labels, strict=True):
                 curves[lab] = thrash_curve(range(1, max_tasks + 1), lc, setup,
