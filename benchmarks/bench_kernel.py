@@ -17,59 +17,51 @@ import pagewalk as pw
 PAGE = 4096
 
 
-def bench_touch_present(n: int = 100_000, passes: int = 10) -> float:
-    m = pw.Machine(memory="1GiB", swap=0)
+def _task(n: int, memory: str = "1GiB", written: bool = False):
+    """A task with an ``n``-page anonymous mapping (written once if ``written``)."""
+    m = pw.Machine(memory=memory, swap=0)
     t = m.spawn()
     a = t.mmap(n * PAGE)
-    t.touch(a, n * PAGE, write=True)
-    start = time.perf_counter()
-    for _ in range(passes):
+    if written:
         t.touch(a, n * PAGE, write=True)
-    return n * passes / (time.perf_counter() - start)
+    return t, a
+
+
+def _rate(count: int, action) -> float:
+    start = time.perf_counter()
+    action()
+    return count / (time.perf_counter() - start)
+
+
+def bench_touch_present(n: int = 100_000, passes: int = 10) -> float:
+    t, a = _task(n, written=True)
+    return _rate(n * passes, lambda: [t.touch(a, n * PAGE, write=True) for _ in range(passes)])
 
 
 def bench_demand_faults(n: int = 100_000) -> float:
-    m = pw.Machine(memory="1GiB", swap=0)
-    t = m.spawn()
-    a = t.mmap(n * PAGE)
-    start = time.perf_counter()
-    t.touch(a, n * PAGE, write=True)
-    elapsed = time.perf_counter() - start
+    t, a = _task(n)
+    rate = _rate(n, lambda: t.touch(a, n * PAGE, write=True))
     assert t.stats.min_flt == n
-    return n / elapsed
+    return rate
 
 
 def bench_zero_page_faults(n: int = 100_000) -> float:
-    m = pw.Machine(memory="1GiB", swap=0)
-    t = m.spawn()
-    a = t.mmap(n * PAGE)
-    start = time.perf_counter()
-    t.touch(a, n * PAGE)
-    return n / (time.perf_counter() - start)
+    t, a = _task(n)
+    return _rate(n, lambda: t.touch(a, n * PAGE))
 
 
 def bench_cow_faults(n: int = 100_000) -> float:
-    m = pw.Machine(memory="2GiB", swap=0)
-    p = m.spawn()
-    a = p.mmap(n * PAGE)
-    p.touch(a, n * PAGE, write=True)
+    p, a = _task(n, memory="2GiB", written=True)
     c = p.fork()
-    start = time.perf_counter()
-    c.touch(a, n * PAGE, write=True)
-    elapsed = time.perf_counter() - start
+    rate = _rate(n, lambda: c.touch(a, n * PAGE, write=True))
     assert c.stats.min_flt == n
-    return n / elapsed
+    return rate
 
 
 def bench_fork(n: int = 100_000) -> float:
     """Seconds to fork a task with ``n`` resident anonymous pages."""
-    m = pw.Machine(memory="1GiB", swap=0)
-    p = m.spawn()
-    a = p.mmap(n * PAGE)
-    p.touch(a, n * PAGE, write=True)
-    start = time.perf_counter()
-    p.fork()
-    return time.perf_counter() - start
+    p, _ = _task(n, written=True)
+    return 1 / _rate(1, p.fork)
 
 
 BENCHES = {

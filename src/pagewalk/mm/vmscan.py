@@ -511,5 +511,5 @@ def check_lru(machine) -> None:
             raise KernelBug(f"check: swap-cache page {page!r} is on no LRU list")
     for pfn, page in machine.phys.mem_map.items():
         if (page.flags & PG_anon and page.mapcount and not page.order
-                and page.head is None and pfn not in on_lru):    # THPs are kept off the LRU
+                and page.head is None and pfn not in on_lru):    # a THP is listed by its head
             raise KernelBug(f"check: mapped anonymous page {page!r} is on no LRU list")
