@@ -50,9 +50,9 @@ class Machine:
         self.config = Config.for_profile(profile, memory=memory, swap=swap, paging=paging,
                                          **knobs)
         self.mode = paging_mode(self.config.paging)
-        self.phys = PhysicalMemory(self.config.memory // 4096)
-        self.mmu = MMU(self.mode, self.phys.tables, self.config.tlb_entries)
         self.vmstat = VmStat()
+        self.phys = PhysicalMemory(self.config.memory // 4096, self.vmstat)
+        self.mmu = MMU(self.mode, self.phys.tables, self.config.tlb_entries)
         self.nr_pagetable = 0
         self.lru = LruVec()
         self.swap = SwapSubsystem(self)

@@ -77,3 +77,20 @@ def test_vmstat_names_and_typos(machine):
     assert machine.vmstat["pgfault"] == 0
     with pytest.raises(KeyError, match="pgfault"):
         machine.vmstat["pgfalut"]
+
+
+def test_allocation_and_writeback_counters(machine):
+    v = machine.vmstat
+    base = (v["pgalloc_normal"], v["pgfree"])
+    t = machine.spawn()
+    a = t.mmap(10 * PAGE)
+    t.touch(a, 10 * PAGE, write=True)
+    assert v["pgalloc_normal"] - base[0] >= 10 + 4          # pages + pgd, pud, pmd, pte
+    t.exit()
+    assert v["pgalloc_normal"] - base[0] == v["pgfree"] - base[1]   # everything came back
+    f = machine.create_file("d", size=3 * PAGE)
+    assert v["nr_dirtied"] == 3 and v["nr_written"] == 0
+    f.evict()
+    assert v["nr_written"] == 3
+    with pytest.raises(KeyError, match="workingset_refault_anon"):
+        v["workingset_refault_anon"]                          # not modelled: no silent 0

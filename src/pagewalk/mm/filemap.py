@@ -225,7 +225,7 @@ class FileMap:
                     raise SyscallError(E.ENOMEM, f"write to {f.name}: out of memory")
             piece = data[pos - offset:pos - offset + chunk]
             self.machine.phys.write(page.pfn, pos % PAGE_SIZE, piece)
-            page.flags |= PG_dirty
+            self.folio_mark_dirty(page)
             self.machine.mark_page_accessed(page)
             pos += chunk
         f.size = max(f.size, end)
@@ -253,6 +253,13 @@ class FileMap:
             pos += chunk
         return bytes(out)
 
+    def folio_mark_dirty(self, page: Page) -> None:
+        """A page-cache page becomes dirty (folio_account_dirtied: nr_dirtied)."""
+        if not page.flags & PG_dirty:
+            page.flags |= PG_dirty
+            if not page.flags & PG_swapbacked:
+                self.machine.vmstat["nr_dirtied"] += 1
+
     def writepage(self, page: Page) -> None:
         """Write a dirty page-cache page to the disk (->writepage); clears PG_dirty."""
         f = page.mapping.file
@@ -263,6 +270,7 @@ class FileMap:
             f.disk.pop(page.index, None)
         page.flags &= ~PG_dirty
         self.machine.vmstat["pgpgout"] += 4
+        self.machine.vmstat["nr_written"] += 1
 
     def folio_mkclean(self, page: Page) -> None:
         """Write-protect and clean every PTE mapping ``page`` (page_mkclean), moving
@@ -629,7 +637,7 @@ class FileMap:
             vmf.steps.append("do_page_mkwrite")
         vmf.steps.append("finish_fault")
         self._map_page(vmf.vma, vmf.address, vmf.table, vmf.index, page, write=True)
-        page.flags |= PG_dirty
+        self.folio_mark_dirty(page)
         vmf.steps.append("fault_dirty_shared_page")
         page.refcount -= 1
         vmf.reason = "shared write: map the page-cache page itself, writable and dirty; " + \
@@ -644,7 +652,7 @@ class FileMap:
         if page is None:
             return wp_page_reuse(vmf)
         vmf.steps.append("do_page_mkwrite")
-        page.flags |= PG_dirty
+        self.folio_mark_dirty(page)
         ret = wp_page_reuse(vmf)
         vmf.handler = "do_wp_page"
         vmf.reason = ("write-notify: first write to a clean shared page; the file system "

@@ -33,10 +33,11 @@ _ZEROES = bytes(PAGE_SIZE)
 class PhysicalMemory:
     """``nr_frames`` frames of RAM."""
 
-    def __init__(self, nr_frames: int) -> None:
+    def __init__(self, nr_frames: int, vmstat: dict | None = None) -> None:
         if nr_frames < 64:
             raise KernelBug(f"phys: {nr_frames} frames is too small a machine")
         self.nr_frames = nr_frames
+        self.vmstat = vmstat if vmstat is not None else {"pgalloc_normal": 0, "pgfree": 0}
         self.mem_map: dict[int, Page] = {}
         self.frames: dict[int, bytearray] = {}
         self.tables: dict[int, list[int]] = {}      # page-table pages: pfn -> entries
@@ -85,6 +86,7 @@ class PhysicalMemory:
             current -= 1
             area[current][pfn + (1 << current)] = None
         self.nr_free -= 1 << order
+        self.vmstat["pgalloc_normal"] += 1 << order
         page = self.page(pfn)
         page.flags = 0
         page.refcount = 1
@@ -101,6 +103,7 @@ class PhysicalMemory:
         for p in range(pfn, pfn + (1 << order)):
             self.mem_map[p].reset()             # contents stay, as in real RAM
         self.nr_free += 1 << order
+        self.vmstat["pgfree"] += 1 << order
         area = self.free_area
         while order < MAX_ORDER:
             buddy = pfn ^ (1 << order)

@@ -167,6 +167,7 @@ class SwapSubsystem:
         page.flags &= ~PG_dirty
         m.vmstat["pswpout"] += 1
         m.vmstat["pgpgout"] += 4
+        m.vmstat["nr_written"] += 1
 
     def _swap_readpage(self, page: Page, entry: int) -> None:
         m = self.machine

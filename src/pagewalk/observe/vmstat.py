@@ -1,4 +1,7 @@
-"""/proc/vmstat: event counters under the kernel's names."""
+"""/proc/vmstat: event counters under the kernel's names.
+
+Only counters the model really counts are listed: reading one it does not model
+(workingset_refault_*, ...) is a KeyError, not a silent zero."""
 
 from __future__ import annotations
 
@@ -8,10 +11,10 @@ VMSTAT_NAMES = (
     "pgfault", "pgmajfault", "pgreuse", "pgalloc_normal", "pgfree", "pgactivate",
     "pgdeactivate", "pgrefill", "pgpgin", "pgpgout", "pswpin", "pswpout",
     "pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct",
-    "pgscan_anon", "pgscan_file", "pgsteal_anon", "pgsteal_file", "pginodesteal",
-    "kswapd_low_wmark_hit_quickly", "kswapd_high_wmark_hit_quickly", "pageoutrun",
-    "allocstall_normal", "workingset_refault_anon", "workingset_refault_file",
-    "workingset_activate_anon", "workingset_activate_file", "pglazyfree", "pglazyfreed",
+    "pgscan_anon", "pgscan_file", "pgsteal_anon", "pgsteal_file",
+    "pageoutrun",
+    "allocstall_normal",
+    "pglazyfree", "pglazyfreed",
     "thp_fault_alloc", "thp_fault_fallback", "thp_split_pmd", "thp_split_page",
     "thp_zero_page_alloc", "oom_kill", "swap_ra", "swap_ra_hit", "nr_dirtied", "nr_written",
 )
