@@ -48,3 +48,14 @@ def test_demo_in_chinese_uses_the_seeds_vocabulary():
         assert needle in r.stdout, needle
     r = run("demo", "--lang", "fr")
     assert r.returncode == 2 and "unknown language" in r.stderr
+
+
+def test_missing_files_and_bad_values_are_one_line(tmp_path):
+    for args, needle in ((("replay", str(tmp_path / "none.trace"), "--frames", "4"),
+                          "no such trace file"),
+                         (("run", str(tmp_path / "none.toml")), "cannot read the scenario"),
+                         (("demo", "--memory", "100"), "too small")):
+        r = run(*args)
+        assert r.returncode == 2, (args, r.stderr)
+        assert needle in r.stderr and "Traceback" not in r.stderr and "[EINVAL]" not in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1

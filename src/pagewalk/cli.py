@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from .errors import PagewalkError
+from .errors import InvalidArgument, PagewalkError
 
 app = typer.Typer(
     name="pagewalk",
@@ -51,12 +51,15 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     try:
         app(args=argv, standalone_mode=True)
-    except PagewalkError as exc:  # user-facing errors: one line, no traceback
-        print(f"pagewalk: error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except ValueError as exc:
-        print(f"pagewalk: error: {exc}", file=sys.stderr)
-        sys.exit(2)
+    except InvalidArgument as exc:  # a bad argument: the message says what to write
+        _fail(exc.strerror)
+    except (PagewalkError, ValueError, OSError) as exc:  # one line, never a traceback
+        _fail(str(exc))
+
+
+def _fail(message: str) -> None:
+    print(f"pagewalk: error: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover
