@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 import pagewalk as pw
+
+# CI replays the same examples every run (reproducible, never flaky); a developer's
+# run draws new ones and may find something new.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 N = 1000
 PAGE = 4096

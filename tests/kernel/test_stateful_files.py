@@ -25,6 +25,7 @@ HUGE = 2 << 20
 class FilesVsReference(RuleBasedStateMachine):
     memory = "32MiB"
     kinds = ("shared", "private", "huge", "shmem")
+    budget = 4000      # pages all tasks map together: far from RAM + swap, so no OOM
 
     def __init__(self) -> None:
         super().__init__()
@@ -36,6 +37,10 @@ class FilesVsReference(RuleBasedStateMachine):
         self.tasks = [init]
         # per pid: {start: [kind, {page: bytearray}]}, kind in shared/private/huge
         self.maps: dict[int, dict[int, list]] = {init.pid: {}}
+
+    def _pages(self) -> int:
+        return sum(HUGE // PAGE if kind == "huge" else FILE_PAGES
+                   for maps in self.maps.values() for kind, _ in maps.values())
 
     def _with_maps(self):
         return [t for t in self.tasks if self.maps[t.pid]]
@@ -57,7 +62,8 @@ class FilesVsReference(RuleBasedStateMachine):
             pos += chunk
         return bytes(out)
 
-    @precondition(lambda self: len(self.tasks) > 0)
+    @precondition(lambda self: len(self.tasks) > 0
+                  and self._pages() + HUGE // PAGE <= self.budget)
     @rule(data=st.data())
     def mmap(self, data) -> None:
         kind = data.draw(st.sampled_from(self.kinds), label="kind")
@@ -107,7 +113,7 @@ class FilesVsReference(RuleBasedStateMachine):
     def read_file(self, off: int, n: int) -> None:
         assert self.f.read(off, n) == bytes(self.file[off:off + n])
 
-    @precondition(lambda self: 0 < len(self.tasks) < 4)
+    @precondition(lambda self: 0 < len(self.tasks) < 4 and 2 * self._pages() <= self.budget)
     @rule(data=st.data())
     def fork(self, data) -> None:
         t = data.draw(st.sampled_from(self.tasks))

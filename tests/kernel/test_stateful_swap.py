@@ -22,7 +22,8 @@ PREFILL = 480                       # pages written by init at the start: more t
 
 class SwapVsReference(KernelVsReference):
     memory = "2MiB"
-    swap = "8MiB"
+    swap = "16MiB"
+    budget = 3000           # of RAM + swap = 512 + 4096 pages: heavy swapping, no OOM
     runs: ClassVar[list[tuple[int, int]]] = []
 
     def __init__(self) -> None:
@@ -37,7 +38,7 @@ class SwapVsReference(KernelVsReference):
             page[:4] = tag
             self.ref[init.pid][(a >> 12) + v] = page
 
-    @precondition(lambda self: len(self.tasks) > 0)
+    @precondition(lambda self: len(self.tasks) > 0 and self._pages() + 160 <= self.budget)
     @rule(data=st.data(), npages=st.integers(16, 160))
     def mmap_big(self, data, npages: int) -> None:
         self.mmap(data, npages)
