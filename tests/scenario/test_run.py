@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from pagewalk.observe.explain import explain
 from pagewalk.scenario import builtin, builtin_names, resolve, run_model
-from pagewalk.scenario.explain import explain
 
 EXAMPLE = '''
 title = "example"

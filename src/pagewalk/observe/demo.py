@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import Signal
+from .explain import explain
 
 LANGS = ("en", "zh")
 _TEXT = {
@@ -61,8 +62,7 @@ def _t(key: str, lang: str, **kw) -> str:
 
 
 def _show_faults(console: Console, tracer, start: int, lang: str) -> int:
-    """Narrate the faults recorded since ``start`` (scenario/explain.py's narrator)."""
-    from ..scenario.explain import explain
+    """Narrate the faults recorded since ``start`` (observe/explain.py's narrator)."""
     for rec in tracer.faults[start:]:
         lines = explain(rec, lang)
         console.print("  [bold]" + escape(lines[0]) + "[/]")

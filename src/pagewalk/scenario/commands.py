@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import InvalidArgument
-from .explain import LANGS, explain
+from ..observe.explain import LANGS, explain
 from .format import VIEWS
 from .library import builtin, resolve
 from .runner import RunResult, StepResult, run_model

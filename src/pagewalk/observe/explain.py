@@ -10,7 +10,7 @@ and the frame.  Unknown step names are shown as they are.
 
 from __future__ import annotations
 
-from ..observe.tracepoints import FaultRecord
+from .tracepoints import FaultRecord
 
 LANGS = ("en", "zh")
 
