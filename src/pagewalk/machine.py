@@ -71,7 +71,7 @@ class Machine:
                 f"{sum(t.alive for t in self.tasks.values())} tasks>")
 
     # -- memory allocation (the page allocator's callers) -----------------------------
-    def alloc_page(self, reason: str = "") -> Page | None:
+    def alloc_page(self) -> Page | None:
         """One frame for the kernel's use (__alloc_pages). At or below the low
         watermark kswapd runs first; at or below min, direct reclaim; None when
         reclaim frees nothing (the caller answers ENOMEM / VM_FAULT_OOM)."""
@@ -87,7 +87,7 @@ class Machine:
 
     def alloc_user_page(self, vmf=None) -> Page | None:
         """A frame for a user page (alloc_page(GFP_HIGHUSER_MOVABLE)); None: VM_FAULT_OOM."""
-        page = self.alloc_page("user")
+        page = self.alloc_page()
         if page is not None and vmf is not None:
             vmf.steps.append("alloc_page")
         return page

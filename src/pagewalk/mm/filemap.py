@@ -174,7 +174,7 @@ class FileMap:
 
     def _read_page_from_disk(self, f: File, index: int) -> Page | None:
         """Allocate a page and fill it from the disk (or zero it, for shmem)."""
-        page = self.machine.alloc_page("pagecache")
+        page = self.machine.alloc_page()
         if page is None:
             return None
         data = f.disk.get(index)
@@ -217,7 +217,7 @@ class FileMap:
                 if (index * PAGE_SIZE < f.size or f.disk.get(index)) and not f.shmem:
                     page = self._read_page_from_disk(f, index)
                 else:
-                    page = self.machine.alloc_page("pagecache")
+                    page = self.machine.alloc_page()
                     if page is not None:
                         self.machine.phys.clear_page(page.pfn)
                         self.add_to_page_cache(f, index, page)

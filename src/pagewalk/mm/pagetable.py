@@ -25,7 +25,7 @@ from .page import PG_pgtable
 def alloc_table(mm) -> int | None:
     """One zeroed page-table page; None when memory is exhausted (after reclaim)."""
     machine = mm.machine
-    page = machine.alloc_page(reason="pgtable")
+    page = machine.alloc_page()
     if page is None:
         return None
     page.flags |= PG_pgtable

@@ -189,7 +189,7 @@ class SwapSubsystem:
             return page, False
         if not self.si.in_use(swp_offset(entry)):
             return None, False
-        page = self.machine.alloc_page("swapin")
+        page = self.machine.alloc_page()
         if page is None:
             return None, False
         page = self._settle(page, entry)
