@@ -206,18 +206,24 @@ def register(app: typer.Typer) -> None:
         output: Annotated[Path, typer.Option(
             "--output", "-o", help="Where to write the compact trace (.pwt; .pwt.zst or "
                                    ".pwt.gz to compress).")],
+        trace_children: Annotated[bool, typer.Option(
+            "--trace-children/--no-trace-children",
+            help="Follow exec, as valgrind's --trace-children=yes: a shell-script shim "
+                 "records the program it runs, not the shell.")] = True,
         progress: Annotated[bool | None, typer.Option(
-            "--progress/--no-progress", help="Progress bar while parsing.")] = None,
+            "--progress/--no-progress", help="Progress while recording (default: a bar on "
+                                             "a terminal, else a line every 5 s).")] = None,
     ) -> None:
         """Run a command under valgrind lackey and save its memory trace.
 
         Everything after -- is the command: pagewalk record -o gzip.pwt -- gzip -k data.txt
-        (valgrind must be installed: apt-get install valgrind).
+        (valgrind must be installed: apt-get install valgrind).  The trace streams to
+        disk: memory stays bounded whatever the length.
         """
-        from .record import record as run_record
+        from .record import record_to
         check_output_path(output, "-o/--output")
-        trace, status = run_record(list(ctx.args), progress=progress)
-        path = trace.save(output)
-        print(f"{path}: {len(trace):,} accesses, {trace.n_pages:,} pages, "
-              f"{int(trace.writes.sum()):,} writes (command exit status {status})",
-              file=sys.stderr)
+        rec = record_to(list(ctx.args), output, progress=progress,
+                        trace_children=trace_children)
+        print(f"{rec.path}: {rec.accesses:,} accesses, {rec.pages:,} pages, "
+              f"{rec.writes:,} writes in {rec.seconds:.1f} s (command exit status "
+              f"{rec.status}); recorded {rec.describe()}", file=sys.stderr)

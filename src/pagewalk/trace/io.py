@@ -39,13 +39,11 @@ from typing import BinaryIO
 import numpy as np
 
 from ..errors import InvalidArgument, PagewalkWarning
-from ..units import PAGE_SHIFT
 from . import binfmt, libcachesim_formats, refstring
 from .model import PageIds, Trace, narrow_ids
-from .parse import EXPECTED, NEED_SPACE, parse_lackey, parse_text
+from .textstream import iter_accesses
 
 FORMATS = ("auto", "lackey", "text", "binary", "numpy", "pages", "oracleGeneral", "csv")
-CHUNK = 8 << 20
 _GZIP = b"\x1f\x8b"
 _ZSTD = b"\x28\xb5\x2f\xfd"
 _NPY = b"\x93NUMPY"
@@ -190,55 +188,23 @@ def _progress(show: bool, total: int | None, name: str):
 
 def _parse_stream(stream: BinaryIO, raw: BinaryIO, head: bytes, kind: str, path: Path,
                   show: bool) -> Trace:
-    parser = parse_lackey if kind == "lackey" else parse_text
-    shift = np.uint64(PAGE_SHIFT)
-    cap = CHUNK // 2 + 64
-    pages = np.empty(cap, np.uint64)
-    writes = np.empty(cap, np.bool_)
     mapper = PageIds()
     id_parts: list[np.ndarray] = []
     w_parts: list[np.ndarray] = []
-    line_base = 0
-    carry = head
     seekable = raw.seekable()
     done = 0
     prog = _progress(show, os.path.getsize(path) if path.is_file() else None, path.name)
+
+    def advance(data: bytes) -> None:
+        nonlocal done
+        done += len(data)
+        if prog is not None:
+            prog.update(prog.task_ids[0], completed=raw.tell() if seekable else done)
+
     try:
-        eof = False
-        while not eof or carry:
-            block = stream.read(CHUNK)
-            eof = not block
-            data = carry + block if carry else block
-            if not eof:
-                cut = data.rfind(b"\n") + 1
-                if cut == 0:
-                    carry = data
-                    continue
-                data, carry = data[:cut], data[cut:]
-            else:
-                carry = b""
-            buf = np.frombuffer(data, np.uint8)
-            pos = 0
-            while pos < buf.size:
-                status, used, k, lines = parser(buf[pos:], pages, writes, shift)
-                if k:
-                    id_parts.append(mapper.map(pages[:k]))
-                    w_parts.append(writes[:k].copy())
-                if status > 0:
-                    if eof and kind == "lackey" and data.find(b"\n", pos + used) < 0:
-                        warnings.warn(f"{path}:{line_base + lines + 1}: the last line is cut "
-                                      f"short (was the program killed?); skipped it",
-                                      PagewalkWarning, stacklevel=4)
-                        break
-                    _malformed(path, data, pos + used, line_base + lines + 1, status)
-                line_base += lines
-                pos += used
-                if status == NEED_SPACE and k == 0:  # one line touching more pages than cap
-                    pages = np.empty(pages.size * 2, np.uint64)
-                    writes = np.empty(pages.size, np.bool_)
-            if prog is not None:
-                done += len(data)
-                prog.update(prog.task_ids[0], completed=raw.tell() if seekable else done)
+        for pages, writes in iter_accesses(stream, head, kind, str(path), advance):
+            id_parts.append(mapper.map(pages))
+            w_parts.append(writes)
     finally:
         if prog is not None:
             prog.stop()
@@ -249,12 +215,3 @@ def _parse_stream(stream: BinaryIO, raw: BinaryIO, head: bytes, kind: str, path:
                       f"page numbers (a reference string), read them with --format pages "
                       f"(format=\"pages\")", PagewalkWarning, stacklevel=4)
     return Trace(narrow_ids(ids, mapper.n), mapper.pages(), w, source=str(path))
-
-
-def _malformed(path: Path, data: bytes, start: int, lineno: int, status: int) -> None:
-    end = data.find(b"\n", start)
-    line = data[start: end if end >= 0 else len(data)][:80].decode("utf-8", "replace")
-    hint = ""
-    if re.fullmatch(r"[\d\s,]+", line.strip()):
-        hint = " (page numbers, a reference string? read them with --format pages)"
-    raise ValueError(f"{path}:{lineno}: {EXPECTED[status]}; found {line.rstrip()!r}{hint}")
