@@ -18,7 +18,7 @@ Contract:
   that is a script gets a :class:`~pagewalk.errors.PagewalkWarning`;
 * progress: a bar when stderr is a terminal, else one line every
   ``progress_every`` seconds (``progress=False``: silent);
-* on any error, or Ctrl-C, valgrind is stopped and no partial output is left.
+* on any error, Ctrl-C or SIGTERM, valgrind is stopped and no partial output is left.
 """
 
 from __future__ import annotations
@@ -26,13 +26,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,6 +132,31 @@ def record_to(command: Sequence[str], output: str | os.PathLike, *,
         warnings.warn(f"record: {command[0]} is a script: without --trace-children its "
                       f"interpreter is recorded, not the program it runs", PagewalkWarning,
                       stacklevel=2)
+    with _terminate_as_interrupt():
+        return _record_to(valgrind, command, output, progress, progress_every,
+                          trace_children, cwd, compress)
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM cleans up like Ctrl-C: valgrind stopped, temporary files removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _record_to(valgrind: str, command: Sequence[str], output: str | os.PathLike,
+               progress: bool | None, progress_every: float, trace_children: bool,
+               cwd: str | os.PathLike | None, compress: str | bool | None) -> Recording:
     start = time.monotonic()
     with TraceSpool(output, compress) as spool, \
             tempfile.TemporaryDirectory(prefix="pagewalk-record-") as tmp:
