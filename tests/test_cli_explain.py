@@ -1,0 +1,44 @@
+"""`pagewalk run --explain` as a user types it: grouped narration, reclaim, indices,
+unexpected signals, OSTEP tables, --lang zh, --json in UTF-8, classic names."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pagewalk.cli", *args], capture_output=True,
+                          text=True, timeout=300, env={"COLUMNS": "160", "PATH": ""})
+
+
+def test_cow_fork_explain_fits_on_a_few_screens() -> None:
+    r = run("run", "cow-fork", "--explain")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) < 200                     # 30,055 lines before grouping
+    assert "    … and 999 more like it: do_wp_page, 0x7ffff7c18000–0x7ffff7ffe000" in lines
+    assert "page-table indices (x86_64): pgd 255, pud 511, pmd 446, pte 23, offset 0x0" \
+        in r.stdout
+
+
+def test_explain_all_keeps_every_fault() -> None:
+    grouped = run("run", "zero-page", "--explain").stdout
+    every = run("run", "zero-page", "--explain-all").stdout
+    assert "more like it" in grouped and "more like it" not in every
+    n = every.count("page fault pid")
+    assert n > 10 * grouped.count("page fault pid")
+    min_flt = sum(int(w.split("=")[1]) for w in every.split() if w.startswith("min_flt="))
+    maj_flt = sum(int(w.split("=")[1]) for w in every.split() if w.startswith("maj_flt="))
+    assert n >= min_flt + maj_flt
+
+
+def test_memory_pressure_narrates_reclaim() -> None:
+    r = run("run", "memory-pressure", "--explain")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert len(out.splitlines()) < 300          # 41,534 lines before
+    assert "the allocation needed a frame: kswapd woke" in out
+    assert "from inactive_anon: no PTE accessed since the last scan" in out
+    assert "→ written to swap slot" in out
+    assert "reclaim run(s) (kswapd) freed" in out
