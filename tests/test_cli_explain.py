@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -42,3 +45,30 @@ def test_memory_pressure_narrates_reclaim() -> None:
     assert "from inactive_anon: no PTE accessed since the last scan" in out
     assert "→ written to swap slot" in out
     assert "reclaim run(s) (kswapd) freed" in out
+
+
+SEGV = """
+title = "a stray pointer"
+tasks = ["t"]
+
+[[steps]]
+op = "touch"
+addr = 4096
+length = 1
+{expect}
+"""
+
+
+@pytest.mark.parametrize(("expect", "status"), [("", 1),
+                                                ('expect = { signal = "SIGSEGV" }', 0)])
+def test_an_unexpected_signal_fails_the_step(tmp_path: Path, expect: str, status: int) -> None:
+    f = tmp_path / "segv.toml"
+    f.write_text(SEGV.format(expect=expect))
+    r = run("run", str(f))
+    assert r.returncode == status, r.stdout + r.stderr
+    if status:
+        assert "✗ step 1 touch" in r.stdout
+        assert "expect signal = None: got SIGSEGV SEGV_MAPERR FAILED" in r.stdout
+        assert "1 step(s) with a failed expectation" in r.stdout
+    else:
+        assert "every expectation held" in r.stdout

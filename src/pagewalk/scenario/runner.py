@@ -230,6 +230,9 @@ def _check(res: StepResult, engine: Any) -> None:
             want = ex.get(key)
             actual = getattr(res, key)
             checks.append(Check(key, want, actual, actual == want))
+    if res.signal and "signal" not in ex and "code" not in ex:
+        # An unexpected signal fails the step, as an unexpected errno does.
+        checks.append(Check("signal", None, f"{res.signal} {res.code}", False))
     if "errno" in ex or res.errno:
         checks.append(Check("errno", ex.get("errno"), res.errno, res.errno == ex.get("errno")))
     if res.error and not res.errno:
