@@ -72,3 +72,17 @@ def test_an_unexpected_signal_fails_the_step(tmp_path: Path, expect: str, status
         assert "1 step(s) with a failed expectation" in r.stdout
     else:
         assert "every expectation held" in r.stdout
+
+
+def test_replay_steps_show_the_ostep_table_and_plot_faults_against_frames(
+        tmp_path: Path) -> None:
+    png = tmp_path / "belady.png"
+    r = run("run", "belady", "--plot", str(png))
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "ref  result       frames after (first in → last in)  victim" in out
+    assert "      5    miss (cold)  [2 3 4 5]                          1" in out
+    assert "fifo, 4 frames: 12 references, 2 hits, 10 misses (5 cold, 5 capacity)" in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    long = run("run", "thrashing")
+    assert "(the per-reference table of 640 references: run with --explain-all)" in long.stdout
