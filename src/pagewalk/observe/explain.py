@@ -181,7 +181,7 @@ def explain(rec: FaultRecord, lang: str = "en", *, classic: bool = False,
             lines.append(t["novma"])
     if "bad_area_access_error" in s:
         lines.append(t["access"])
-    levels = [x for x in s if x.endswith("_alloc")]
+    levels = [classic_name(x) if classic else x for x in s if x.endswith("_alloc")]
     if levels:
         lines.append(t["alloc"].format(levels=", ".join(levels)))
     why = _why(rec, t)

@@ -201,7 +201,7 @@ def register(app: typer.Typer) -> None:
             if scn.description:
                 console.print(f"[dim]{escape(scn.description.strip())}[/]\n")
             if lang != "en" and not explain_:
-                console.print("[dim]" + escape(word("no_explain", lang, lang=lang)) + "[/]\n")
+                console.print("[dim]" + escape(word("no_explain", lang, code=lang)) + "[/]\n")
         cb = None if as_json else (lambda r: _print_step(console, r, how))
         result: RunResult = run(scn, engine, show=views, on_step=cb)
         if plot is not None:
@@ -237,7 +237,7 @@ def register(app: typer.Typer) -> None:
         scn = resolve(scenario)
         v = validate(scn, repeat=repeat, match_host=match_host)
         if as_json:
-            typer.echo(json.dumps(v.to_dict(), indent=2, default=str))
+            typer.echo(json.dumps(v.to_dict(), indent=2, default=str, ensure_ascii=False))
             raise typer.Exit(0 if v.ok else 1)
         console = _console()
         console.print(_settings_line(v))
@@ -266,7 +266,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps([{"name": s.name, "title": s.title, "chapter": s.chapter,
                                     "host": s.host, "host_reason": s.host_reason,
-                                    "steps": len(s.steps)} for s in items], indent=2))
+                                    "steps": len(s.steps)} for s in items], indent=2,
+                                   ensure_ascii=False))
             return
         t = Table(title="built-in scenarios: pagewalk run NAME [--explain] | "
                         "pagewalk validate NAME")

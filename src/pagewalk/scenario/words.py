@@ -27,9 +27,9 @@ _W: dict[str, tuple[str, str]] = {
     "demand_table": ("(demand mode: no per-reference table; see `pagewalk replay`)",
                      "（demand 模式没有逐次访问表；见 `pagewalk replay`）"),
     "reclaim": ("reclaim outside any fault:", "缺页之外的页面回收："),
-    "no_explain": ("(--lang {lang}: step lines and summaries are translated; add --explain "
+    "no_explain": ("(--lang {code}: step lines and summaries are translated; add --explain "
                    "to narrate each fault)",
-                   "（--lang {lang}：已翻译步骤行和总结；加上 --explain 可逐个讲解缺页）"),
+                   "（--lang {code}：已翻译步骤行和总结；加上 --explain 可逐个讲解缺页）"),
 }
 
 
