@@ -1,9 +1,9 @@
 """The ``pagewalk`` command.
 
 Sub-commands live next to the layer they drive and register themselves here:
-``demo`` (the seeds' story, observe/demo.py), ``replay``/``mrc``/``record``
-(trace/commands.py), ...  Errors that are the user's (a bad size, a malformed
-trace) are printed as one line and exit with status 2; never a traceback.
+``demo`` (demand paging as the two Chinese texts on it tell it, observe/demo.py),
+``replay``/``mrc``/``record`` (trace/commands.py), ...  Errors that are the user's
+(a bad size, a malformed trace) are printed as one line and exit with status 2; never a traceback.
 """
 
 from __future__ import annotations

@@ -124,7 +124,7 @@ def run_demo(memory: str = "16MiB", paging: str = "x86_64", profile: str = "linu
         console.print(escape(_t("intro", lang, pid=p.pid, a=a)))
         console.print(escape(p.maps().rstrip()))
         step("read0", lambda: p.read(a, 8))
-        step("write0", lambda: p.write(a, b"seeds"))
+        step("write0", lambda: p.write(a, b"hello"))
         step("fresh", lambda: p.touch(a + 4096, 3 * 4096, write=True))
         c = step("fork", lambda: p.fork("child"))
         console.print(escape(_t("shared", lang, cpid=c.pid, pp=p.pagemap(a + 4096).pfn,
