@@ -90,3 +90,24 @@ def test_classic_path_uses_the_26_names() -> None:
     bad = ("exc_page_fault", "do_user_addr_fault", "find_vma", "bad_area_access_error")
     assert classic_path(bad) == ["do_page_fault", "find_vma", "good_area", "bad_area"]
     assert classic_path(("exc_page_fault", "do_fault_around"))[-1] == "do_fault_around [6.x]"
+
+
+def test_direct_reclaim_and_file_victims_are_told_in_words() -> None:
+    from pagewalk.observe.reclaim_story import explain_reclaim
+    from pagewalk.observe.tracepoints import ReclaimRecord, ReclaimVictim
+    victims = (ReclaimVictim(pfn=0x42, kind="file", lru="inactive_file",
+                             owners=((3, 0x400000),), outcome="dropped", file="data.bin",
+                             index=7),
+               ReclaimVictim(pfn=0x43, kind="anon", lru="inactive_anon", owners=(),
+                             outcome="swapout", slot=9, referenced=True))
+    rec = ReclaimRecord(who="direct", pid=3, free_before=10, free_after=12,
+                        watermarks=(10, 12, 14), scanned=32, victims=victims)
+    lines = explain_reclaim(rec, limit=1)
+    assert lines[0] == ("direct reclaim by pid 3 (free 10 ≤ min 10 pages): freed 2 pages "
+                        "(scanned 32), free now 12")
+    assert lines[1] == ("  pfn 0x42 (pid 3 at 0x400000) from inactive_file: no PTE accessed "
+                        "since the last scan (accessed bit clear), PG_referenced clear → clean "
+                        "file page (data.bin, page 7): dropped from the page cache")
+    assert lines[2] == "  … and 1 more: 1 written to swap (slot 9)"
+    zh = explain_reclaim(rec, "zh", limit=None)
+    assert "直接回收" in zh[0] and "写入交换槽 9" in zh[2]

@@ -38,7 +38,7 @@ _T = {
         "writeback": "written back to {file} (page {index}), then dropped from the page cache",
         "dropped": "clean file page ({file}, page {index}): dropped from the page cache",
         "discarded": "MADV_FREE'd and clean: discarded, no I/O",
-        "more": "… and {n} more: {parts}", "slots": " (slots {lo}–{hi})",
+        "more": "… and {n} more: {parts}", "slots": " (slots {lo}–{hi})", "slot1": " (slot {slot})",
         "k_swapout": "{n} written to swap", "k_swapcache": "{n} dropped (swap copy up to date)",
         "k_writeback": "{n} file pages written back", "k_dropped": "{n} clean file pages dropped",
         "k_discarded": "{n} lazyfree pages discarded",
@@ -59,7 +59,8 @@ _T = {
         "writeback": "写回文件 {file}（第 {index} 页），然后从页缓存删除",
         "dropped": "干净的文件页（{file}，第 {index} 页）：从页缓存删除",
         "discarded": "MADV_FREE 且未被写过：直接丢弃，无I/O",
-        "more": "… 以及另外 {n} 页：{parts}", "slots": "（交换槽 {lo}–{hi}）",
+        "more": "… 以及另外 {n} 页：{parts}",
+        "slots": "（交换槽 {lo}–{hi}）", "slot1": "（交换槽 {slot}）",
         "k_swapout": "{n} 页写入交换区", "k_swapcache": "{n} 页直接丢弃（交换副本最新）",
         "k_writeback": "{n} 个文件页写回", "k_dropped": "{n} 个干净文件页被丢弃",
         "k_discarded": "{n} 个 lazyfree 页被丢弃",
@@ -93,7 +94,8 @@ def _outcomes(rest: Sequence[ReclaimVictim], t: dict[str, str]) -> str:
             part = t[f"k_{outcome}"].format(n=counts[outcome])
             slots = [v.slot for v in rest if v.outcome == outcome and v.slot is not None]
             if outcome == "swapout" and slots:
-                part += t["slots"].format(lo=min(slots), hi=max(slots))
+                part += (t["slots"].format(lo=min(slots), hi=max(slots)) if len(slots) > 1
+                         else t["slot1"].format(slot=slots[0]))
             parts.append(part)
     return ", ".join(parts)
 
