@@ -21,6 +21,7 @@ from ..observe.explain import LANGS, explain
 from ..observe.narrate import narrate
 from ..observe.ostep_table import compute_table, format_table
 from ..observe.reclaim_story import explain_reclaim
+from ..outpaths import PLOT_SUFFIXES, check_output_path
 from .engines import ModelEngine
 from .format import VIEWS
 from .library import builtin, resolve
@@ -189,6 +190,8 @@ def register(app: typer.Typer) -> None:
         if lang not in LANGS:
             raise InvalidArgument(f"--lang {lang!r}: choose one of {', '.join(LANGS)}")
         views = _views(show)
+        if plot is not None:
+            check_output_path(plot, "--plot", PLOT_SUFFIXES)
         scn = resolve(scenario)
         console = _console()
         explain_ = explain_ or explain_all
