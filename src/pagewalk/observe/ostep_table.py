@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import InvalidArgument
+from ..trace.numbers import ratio
 
 POLICIES = ("fifo", "lru", "opt", "clock", "lfu", "linux", "arc")
 
@@ -132,11 +133,11 @@ _WORDS = {
     "en": {"ref": "ref", "res": "result", "frames": "frames after ({order})", "victim": "victim",
            "hit": "hit", "miss": "miss", "cold": "miss (cold)",
            "total": "{policy}, {n} frames: {refs} references, {hits} hits, {misses} misses "
-                    "({cold} cold, {cap} capacity), hit ratio {ratio:.3g}"},
+                    "({cold} cold, {cap} capacity), hit ratio {ratio}"},
     "zh": {"ref": "访问", "res": "结果", "frames": "之后的页框 ({order})", "victim": "换出",
            "hit": "命中", "miss": "缺页", "cold": "缺页 (首次)",
            "total": "{policy}，{n} 个页框：{refs} 次访问，{hits} 次命中，{misses} 次缺页"
-                    "（{cold} 次首次访问，{cap} 次容量缺页），命中率 {ratio:.3g}"},
+                    "（{cold} 次首次访问，{cap} 次容量缺页），命中率 {ratio}"},
 }
 
 
@@ -156,5 +157,6 @@ def format_table(table: OstepTable, lang: str = "en") -> str:
     lines = ["  ".join(x[c].ljust(widths[c]) for c in range(4)).rstrip() for x in (head, *body)]
     lines.append(w["total"].format(policy=table.policy, n=table.nframes, refs=len(table.rows),
                                    hits=table.hits, misses=table.misses, cold=table.cold_misses,
-                                   cap=table.misses - table.cold_misses, ratio=table.hit_ratio))
+                                   cap=table.misses - table.cold_misses,
+                                   ratio=ratio(table.hit_ratio)))
     return "\n".join(lines) + "\n"
