@@ -7,7 +7,7 @@
     report = m.run()
 
 A program is any callable ``program(task)`` returning a generator that yields
-actions (kernel/sched.py): ``access(addr, length)``/``pages(vpns)`` for memory
+actions (kernel/actions.py): ``access(addr, length)``/``pages(vpns)`` for memory
 accesses, ``compute(s)`` for CPU work, ``sleep(s)`` to wait off the CPU,
 ``syscall(fn, *args)`` to call the task's API and get its result back; a bare
 ``yield`` after calling the task's API directly is also fine. So a user's own
@@ -29,7 +29,7 @@ from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
 from .errors import InvalidArgument
-from .kernel.sched import Access, Action, Compute, Sleep, Syscall
+from .kernel.actions import Access, Action, Compute, Sleep, Syscall
 from .units import parse_size
 
 PAGE = 4096
