@@ -1,12 +1,46 @@
-"""The medium-term scheduler: working sets, load control, suspend and resume.
+"""The medium-term scheduler: load control by working set (Denning's working-set policy).
 
-Contract: it decides which tasks may compete for memory; the CPU scheduler
-(kernel/cpusched.py) decides which of those runs. It samples each task's working
-set (kernel/workingset.py) as the task runs, and with ``Config.load_control`` it
-suspends tasks while the working sets of the active ones exceed ``capacity()``
-and resumes them when theirs fits again. A suspended task is held in state T and
-its anonymous memory is paged out (MADV_PAGEOUT); when it is resumed, its first
-piece swaps it back in (MADV_WILLNEED) before its program goes on.
+Which tasks may compete for memory is decided here; which of those runs is the CPU
+scheduler's business (kernel/cpusched.py). With ``Config.load_control`` off, every
+task is admitted at once and only its working set is sampled (for the report).
+
+With it on, this is the load control of Denning's working-set policy (P. J.
+Denning, "The working set model for program behavior", CACM 1968; "Working sets
+past and present", IEEE TSE 1980): *a task runs only while its working set is
+resident, and a task is admitted only while the working sets of the admitted ones
+fit in memory*. Concretely:
+
+* **Working set** of a task: the pages it declared (``Program.working_set``, e.g. a
+  loop's pages) when ``lc_working_set = "declared"`` and it declared one, otherwise
+  Denning's W(t, tau) sampled from the accessed bits (kernel/workingset.py, tau =
+  ``ws_tau``); until a whole tau of its CPU time has been sampled, its footprint so
+  far (resident and swapped pages) if that is larger. A task never started that
+  declares nothing counts as 0: it is admitted when there is any room and measured
+  as it runs (the "initial estimate" problem of the 1980 paper).
+* **Capacity**: memory less the kernel's reserve (the high watermark) and the page
+  tables, less the margin ``lc_margin`` (a fraction kept for the page cache, page
+  tables and the estimate's error).
+* **Admission**: tasks wait in one FIFO queue (new tasks in the order they were
+  given programs, suspended tasks behind them); the head is admitted while its
+  working set fits beside those admitted, or when no task is admitted (so the
+  machine never stops). A waiting task holds no frames: a new one has touched
+  nothing, a suspended one was paged out whole.
+* **Suspension**: when the admitted working sets outgrow the capacity (a task's
+  working set grew), the victim is taken out until they fit again. ``lc_victim =
+  "cheapest"``: lowest priority (highest nice) first, then the task whose swap-out
+  costs least: one not started yet (it holds nothing), then the fewest pages to
+  write (dirty or without a swap copy), then the smallest resident set, then the
+  one admitted last. ``"lowest-priority"``: highest nice, then the one admitted
+  last. The victim leaves the CPUs and its memory is paged out (MADV_PAGEOUT).
+* **Resumption** prefetches the working set: the first piece a resumed task runs
+  reads the pages of its working set back from swap (MADV_WILLNEED, one request)
+  and maps them, before its program goes on.
+
+The page-fault-frequency policy (Chu and Opderbeck 1972, in the 1980 survey) is
+the other way to estimate a resident set from the same hardware; it is not modelled.
+
+Contract: every change is logged on the event log as "suspend" (detail: why and
+the working set) and "resume"; nothing here runs a task's program.
 """
 
 from __future__ import annotations
@@ -14,23 +48,53 @@ from __future__ import annotations
 import contextlib
 from collections import deque
 
-from ..arch.pte import _P
+from ..arch.pte import _D, _P
 from ..errors import Signal
+from ..mm.memory import vm_normal_page
+from ..mm.page import PG_swapcache
 from ..mm.pagetable import pte_range
 from .cost import CostModel
 from .cpusched import CpuScheduler, SchedEntity
 from .traps import user_access
 
+WORKING_SET_SOURCES = ("declared", "sampled")
+VICTIM_RULES = ("cheapest", "lowest-priority")
+
 
 class MediumTermScheduler:
-    """Working-set sampling and load control for one machine."""
+    """Working-set sampling, and with load control admission, suspension, resumption."""
 
     def __init__(self, machine, cpu: CpuScheduler, cost: CostModel) -> None:
+        cfg = machine.config
         self.machine = machine
         self.cpu = cpu
         self.cost = cost
-        self.load_control = machine.config.load_control
-        self.suspended: deque[SchedEntity] = deque()
+        self.load_control = cfg.load_control
+        self.margin = cfg.lc_margin
+        self.declared = cfg.lc_working_set == "declared"
+        self.victim_rule = cfg.lc_victim
+        self.waiting: deque[SchedEntity] = deque()   # not admitted, or suspended: FIFO
+        self.need: dict[SchedEntity, int] = {}       # working set when it was suspended
+
+    # -- hooks of the CPU scheduler --------------------------------------------------------
+    def arrive(self, se: SchedEntity) -> None:
+        """A task was given a program: with load control it waits for admission."""
+        if not self.load_control:
+            return
+        se.admitted = False
+        se.suspended = True
+        self.cpu.hold(se, self.cpu.clock.now)
+        self.waiting.append(se)
+
+    def start(self, t: int) -> None:
+        """A run begins at ``t``: admit what fits, log the tasks left waiting."""
+        if not self.load_control:
+            return
+        self.balance(t)
+        for se in self.waiting:
+            if not se.admitted:
+                self.cpu.log(t, "suspend", se,
+                             detail=f"waiting for admission, ws={self.working_set(se)}")
 
     def ran(self, se: SchedEntity, t: int) -> None:
         """Sample ``se``'s working set when its CPU time reached the next sample."""
@@ -42,99 +106,156 @@ class MediumTermScheduler:
         if alive and self.load_control:
             self.balance(t)
 
-    def capacity(self) -> int:
-        """Pages the working sets may use: memory less the kernel's reserve (the high
-        watermark) and the page tables."""
-        m = self.machine
-        return m.phys.nr_frames - m.reclaim.watermarks.high - m.nr_pagetable
-
     def balance(self, t: int) -> None:
-        """Suspend while the active working sets exceed ``capacity()``: the victim is the
-        task of lowest priority (highest nice), among equals the one activated last
-        (it has the least invested in memory). Resume suspended tasks, first
-        suspended first, when their largest working set seen fits beside the others."""
+        """Suspend while the admitted working sets exceed the capacity; otherwise admit
+        waiting tasks, first come first served, while theirs fit."""
         if not self.load_control:
             return
-        cap = self.capacity()
+        cap = self.capacity() * (1.0 - self.margin)
         active = [e for e in self.cpu.entities if e.state != "X" and not e.suspended]
-        demand = {e: self._demand(e) for e in active}
+        demand = {e: self.working_set(e) for e in active}
         total = sum(demand.values())
         suspended = False
         while total > cap and len(active) > 1:
-            victim = max(active, key=lambda e: (e.nice, e.activated, e.task.pid))
+            victim = self.victim(active)
             active.remove(victim)
             total -= demand[victim]
-            self._suspend(victim, t)
+            self._suspend(victim, demand[victim], t)
             suspended = True
-        while self.suspended and not suspended:
-            cand = self.suspended[0]
-            if active and total + cand.wset.peak > cap:
+        while self.waiting and not suspended:
+            cand = self.waiting[0]
+            need = self.working_set(cand)
+            if active and total + need > cap:
                 break
-            self.suspended.popleft()
+            self.waiting.popleft()
             active.append(cand)
-            total += cand.wset.peak
-            self._resume(cand, t)
+            total += need
+            self._admit(cand, need, t)
 
     def swap_in(self, se: SchedEntity, t: int) -> tuple[int, int]:
-        """The swapper brings a resumed task back: one read of all its swapped pages
-        (MADV_WILLNEED), then each is mapped again (minor faults on the swap cache).
+        """Prefetch the working set of a resumed task: read its swapped pages back in one
+        request (MADV_WILLNEED), then map each (minor faults on the swap cache).
         Returns (CPU cost, when the reads complete)."""
-        done = self._madvise_anon(se, "willneed", t)
         task = se.task
-        if not task.alive:
-            return 0, done
-        before = self.cost.snap(task)
+        want, se.prefetch = se.prefetch, set()
+        if not task.alive or not want:
+            return 0, 0
         mm = task.mm
+        before = self.cost.snap(task)
+        swapped: list[int] = []
         for vma in list(mm.mmap):
             if vma.vm_file is not None:
                 continue
-            swapped = [a for table, i, a in pte_range(mm, vma.vm_start, vma.vm_end)
-                       if table[i] and not table[i] & _P]
-            for addr in swapped:
-                try:
-                    user_access(task, addr, False)
-                except Signal:
-                    return 0, done
-        cost, done2 = self.cost.charge(before, task, t, False)
-        return cost + self.cost.c_sys, max(done, done2)
+            for table, i, addr in pte_range(mm, vma.vm_start, vma.vm_end):
+                if addr >> 12 in want and table[i] and not table[i] & _P:
+                    swapped.append(addr)
+        for lo, hi in _runs(swapped):
+            with contextlib.suppress(OSError, ValueError):
+                task.madvise(lo, hi - lo, "willneed")
+        for addr in swapped:
+            try:
+                user_access(task, addr, False)
+            except Signal:
+                break
+        cost, done = self.cost.charge(before, task, t, False)
+        return cost + self.cost.c_sys, done
 
-    def _demand(self, se: SchedEntity) -> int:
-        """The frames ``se`` needs: its working set; before it has run for tau (the
-        window is not full yet) its footprint (resident and swapped pages) if larger."""
-        if se.wset.full or not se.task.alive:
-            return se.wset.size
+    # -- the policy ----------------------------------------------------------------------
+    def capacity(self) -> int:
+        """Pages the working sets may use: memory less the kernel's reserve (the high
+        watermark) and the page tables (before the margin)."""
+        m = self.machine
+        return m.phys.nr_frames - m.reclaim.watermarks.high - m.nr_pagetable
+
+    def working_set(self, se: SchedEntity) -> int:
+        """The frames ``se`` needs (see the module's docstring)."""
+        ws = se.wset
+        if self.declared and ws.declared is not None:
+            return ws.declared
+        if se in self.need:                         # suspended: what it had
+            return self.need[se]
+        if ws.full or not se.task.alive:
+            return ws.size
         st = se.task.stats
-        return max(se.wset.size, st.rss + st.swap)
+        return max(ws.size, st.rss + st.swap)
 
-    def _suspend(self, se: SchedEntity, t: int) -> None:
-        """Take ``se`` off the CPUs and swap its anonymous memory out (MADV_PAGEOUT):
-        the medium-term scheduler frees its frames for the others at once."""
-        se.suspended = True
-        self.suspended.append(se)
-        se.wset.peak = max(se.wset.peak, self._demand(se))
-        self.cpu.log(t, "suspend", se, detail=f"ws={se.wset.peak}")
-        self.cpu.hold(se, t)
-        self._madvise_anon(se, "pageout", t)
+    def victim(self, active: list[SchedEntity]) -> SchedEntity:
+        """The task to suspend among ``active`` (``lc_victim``)."""
+        if self.victim_rule == "lowest-priority":
+            return max(active, key=lambda e: (e.nice, e.activated, e.task.pid))
+        return min(active, key=lambda e: (-e.nice, e.cpu_ns > 0, self.swap_out_cost(e),
+                                          e.task.stats.rss, -e.activated, -e.task.pid))
 
-    def _madvise_anon(self, se: SchedEntity, advice: str, t: int) -> int:
-        """``advice`` over every private anonymous VMA of ``se``; the I/O it caused is
-        queued on the disk at ``t``. Returns when its reads complete (0: none)."""
-        task = se.task
-        if not task.alive:
+    def swap_out_cost(self, se: SchedEntity) -> int:
+        """Pages that paging ``se`` out would write: present pages that are dirty, and
+        anonymous pages without a copy in swap."""
+        mm = se.task.mm
+        if mm is None or not se.task.alive:
             return 0
-        before = self.cost.snap(task)
-        for vma in list(task.mm.mmap):
-            if vma.vm_file is None:
-                with contextlib.suppress(OSError, ValueError):
-                    task.madvise(vma.vm_start, vma.vm_end - vma.vm_start, advice)
-        return self.cost.charge(before, task, t, False)[1]
+        n = 0
+        for vma in list(mm.mmap):
+            anon = vma.vm_file is None
+            for table, i, _addr in pte_range(mm, vma.vm_start, vma.vm_end):
+                pte = table[i]
+                if not pte & _P:
+                    continue
+                if pte & _D:
+                    n += 1
+                elif anon:
+                    page = vm_normal_page(self.machine, pte)
+                    if page is not None and not page.flags & PG_swapcache:
+                        n += 1
+        return n
 
-    def _resume(self, se: SchedEntity, t: int) -> None:
-        """Let ``se`` run again; its first step swaps its memory back in (MADV_WILLNEED)."""
+    # -- carrying it out -----------------------------------------------------------------
+    def _admit(self, se: SchedEntity, need: int, t: int) -> None:
+        """Let ``se`` compete for the CPUs; a suspended task first swaps its working set
+        back in (``swap_in``, at its next piece)."""
         se.suspended = False
-        se.swapin = True
+        first = not se.admitted
+        se.admitted = True
+        self.need.pop(se, None)
+        if se.prefetch:
+            se.swapin = True
         se.wset.restart()                           # its window starts again
         self.cpu.clock.seq += 1
         se.activated = self.cpu.clock.seq
-        self.cpu.log(t, "resume", se, detail=f"ws={se.wset.peak}")
+        self.cpu.log(t, "resume", se, detail=f"{'admitted' if first else 'resumed'}, "
+                                             f"ws={need}")
         self.cpu.release(se, t)
+
+    def _suspend(self, se: SchedEntity, need: int, t: int) -> None:
+        """Take ``se`` off the CPUs and page it out whole (MADV_PAGEOUT on every mapping):
+        it holds no frames while it waits. Its working set is remembered for the
+        prefetch at resumption."""
+        se.suspended = True
+        self.waiting.append(se)
+        self.need[se] = need
+        self.cpu.log(t, "suspend", se, detail=f"ws={need}")
+        self.cpu.hold(se, t)
+        task = se.task
+        if not task.alive or se.cpu_ns == 0:
+            return
+        wset = se.wset
+        if wset.full:                               # W(t, tau), resident or not
+            se.prefetch = wset.pages()
+        else:                                       # not measured yet: what it holds
+            se.prefetch = {a >> 12 for vma in task.mm.mmap
+                           for table, i, a in pte_range(task.mm, vma.vm_start, vma.vm_end)
+                           if table[i] & _P}
+        before = self.cost.snap(task)
+        for vma in list(task.mm.mmap):
+            with contextlib.suppress(OSError, ValueError):
+                task.madvise(vma.vm_start, vma.vm_end - vma.vm_start, "pageout")
+        self.cost.charge(before, task, t, False)
+
+
+def _runs(addrs: list[int]) -> list[tuple[int, int]]:
+    """Sorted page addresses as [start, end) runs of neighbours."""
+    out: list[tuple[int, int]] = []
+    for a in sorted(addrs):
+        if out and out[-1][1] == a:
+            out[-1] = (out[-1][0], a + 4096)
+        else:
+            out.append((a, a + 4096))
+    return out

@@ -139,7 +139,9 @@ class Scheduler:
         se = SchedEntity(task, gen, nice, label, self.clock.now, wset)
         if not isinstance(program, Generator):
             se.program = getattr(program, "__name__", None) or repr(program)
-        return self.cpu.attach(se)
+        self.cpu.attach(se)
+        self.medium.arrive(se)
+        return se
 
     def live(self) -> list[SchedEntity]:
         return [e for e in self.cpu.entities if e.state != "X"]
@@ -167,6 +169,7 @@ class Scheduler:
         first_event = len(self.clock.log)
         running = self.live()
         busy0 = [c.busy_ns for c in self.cpu.cpus]
+        self.medium.start(start)
         self.cpu.kick()
         self.clock.run(limit, self._dispatch)
         if limit is not None and (self.clock.heap or self.live()):
