@@ -20,6 +20,11 @@ program is a generator function::
             yield pw.programs.compute(1e-4)
 
 Every built-in is deterministic; ``random_access`` takes a ``seed``.
+
+Load control (``Machine(load_control=True)``, kernel/loadctl.py) admits a task
+while its working set fits: ``loop(..., write=True)`` declares its pages; any
+other program is measured from the accessed bits, unless it declares its own:
+``prog = pw.programs.Program("writer", writer); prog.working_set = 100``.
 """
 
 from __future__ import annotations

@@ -14,9 +14,10 @@ fit in memory*. Concretely:
   loop's pages) when ``lc_working_set = "declared"`` and it declared one, otherwise
   Denning's W(t, tau) sampled from the accessed bits (kernel/workingset.py, tau =
   ``ws_tau``); until a whole tau of its CPU time has been sampled, its footprint so
-  far (resident and swapped pages) if that is larger. A task never started that
-  declares nothing counts as 0: it is admitted when there is any room and measured
-  as it runs (the "initial estimate" problem of the 1980 paper).
+  far (resident and swapped pages) if that is larger. A newcomer that declares
+  nothing (the "initial estimate" problem of the 1980 paper) is guessed at the
+  mean of the working sets measured so far; before any was measured, newcomers are
+  admitted one at a time, each when the one before it is measured or done.
 * **Capacity**: memory less the kernel's reserve (the high watermark) and the page
   tables, less the margin ``lc_margin`` (a fraction kept for the page cache, page
   tables and the estimate's error).
@@ -75,6 +76,9 @@ class MediumTermScheduler:
         self.victim_rule = cfg.lc_victim
         self.waiting: deque[SchedEntity] = deque()   # not admitted, or suspended: FIFO
         self.need: dict[SchedEntity, int] = {}       # working set when it was suspended
+        self.guess: dict[SchedEntity, int] = {}      # a newcomer's estimate at admission
+        self.growing: dict[SchedEntity, int] = {}    # largest footprint of unmeasured ones
+        self.measured: list[int] = []                # working sets seen: newcomers' guess
 
     # -- hooks of the CPU scheduler --------------------------------------------------------
     def arrive(self, se: SchedEntity) -> None:
@@ -103,6 +107,9 @@ class MediumTermScheduler:
             return
         alive = se.task.alive
         ws.sample(se.task.mm if alive else None, se.cpu_ns, t)
+        if ws.full and se in self.growing:          # a whole tau seen: measured
+            del self.growing[se]
+            self.measured.append(ws.size)
         if alive and self.load_control:
             self.balance(t)
 
@@ -112,8 +119,13 @@ class MediumTermScheduler:
         if not self.load_control:
             return
         cap = self.capacity() * (1.0 - self.margin)
+        for e in [e for e in self.growing if e.state == "X"]:
+            self.measured.append(self.growing.pop(e))   # ended before a whole tau
         active = [e for e in self.cpu.entities if e.state != "X" and not e.suspended]
         demand = {e: self.working_set(e) for e in active}
+        for e in active:
+            if e.cpu_ns and not self.known(e):
+                self.growing[e] = max(self.growing.get(e, 0), demand[e])
         total = sum(demand.values())
         suspended = False
         while total > cap and len(active) > 1:
@@ -125,6 +137,12 @@ class MediumTermScheduler:
         while self.waiting and not suspended:
             cand = self.waiting[0]
             need = self.working_set(cand)
+            if self.newcomer(cand):
+                if self.measured:                   # the mean of the working sets seen
+                    need = round(sum(self.measured) / len(self.measured))
+                    self.guess[cand] = need
+                elif any(not self.known(e) for e in active):
+                    break                           # nothing seen yet: one at a time
             if active and total + need > cap:
                 break
             self.waiting.popleft()
@@ -177,7 +195,16 @@ class MediumTermScheduler:
         if ws.full or not se.task.alive:
             return ws.size
         st = se.task.stats
-        return max(ws.size, st.rss + st.swap)
+        return max(ws.size, st.rss + st.swap, self.guess.get(se, 0))
+
+    def known(self, se: SchedEntity) -> bool:
+        """``se``'s working set is known: declared (and used), or a whole tau sampled."""
+        return (self.declared and se.wset.declared is not None) or se.wset.full \
+            or se in self.need
+
+    def newcomer(self, se: SchedEntity) -> bool:
+        """Never ran, and its working set is not known."""
+        return se.cpu_ns == 0 and not self.known(se)
 
     def victim(self, active: list[SchedEntity]) -> SchedEntity:
         """The task to suspend among ``active`` (``lc_victim``)."""

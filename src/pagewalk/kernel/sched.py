@@ -118,7 +118,12 @@ class Scheduler:
 
     @property
     def entities(self) -> list[SchedEntity]:
+        """Every task that was given a program, in that order."""
         return self.cpu.entities
+
+    @property
+    def cpus(self) -> list[Cpu]:
+        return self.cpu.cpus
 
     def sync(self) -> None:
         """Advance the clock for work done through the untimed API since the last look
