@@ -201,8 +201,9 @@ def register(app: typer.Typer) -> None:
         setup = dataclasses.replace(WORKLOADS[workload], disk=disk, cpus=cpus,
                                     **{k: v for k, v in given.items() if v is not None})
         setup.check()
-        if plot is not None and not plot.parent.is_dir():
-            raise InvalidArgument(f"--plot {plot}: the folder {plot.parent} does not exist")
+        if plot is not None:
+            from ..outpaths import PLOT_SUFFIXES, check_output_path
+            check_output_path(plot, "--plot", PLOT_SUFFIXES)
         modes = {"off": [False], "on": [True], "both": [False, True]}[load_control]
         curves: dict[str, list[tuple[int, float, float]]] = {}
         typer.echo(f"{setup.memory} memory, {setup.disk}, {setup.cpus} CPU(s), runs cut at "
