@@ -93,6 +93,8 @@ class Config:
     # only while the admitted tasks' working sets fit in memory; when they outgrow it
     # a victim is suspended (paged out whole); a resumed task prefetches its working
     # set. tau is ws_tau above. Off: every task competes for memory (and may thrash).
+    # (The page-fault-frequency policy, Chu and Opderbeck 1972, which the 1980 survey
+    # sets beside WS, estimates resident sets from fault intervals; not modelled.)
     load_control: bool = False
     # Where a task's working set comes from: "declared" (what its program declares,
     # pw.programs.loop's pages; else sampled) or "sampled" (W(t, tau) from the accessed
