@@ -13,11 +13,14 @@ fit in memory*. Concretely:
 * **Working set** of a task: the pages it declared (``Program.working_set``, e.g. a
   loop's pages) when ``lc_working_set = "declared"`` and it declared one, otherwise
   Denning's W(t, tau) sampled from the accessed bits (kernel/workingset.py, tau =
-  ``ws_tau``); until a whole tau of its CPU time has been sampled, its footprint so
-  far (resident and swapped pages) if that is larger. A newcomer that declares
-  nothing (the "initial estimate" problem of the 1980 paper) is guessed at the
-  mean of the working sets measured so far; before any was measured, newcomers are
-  admitted one at a time, each when the one before it is measured or done.
+  ``ws_tau``), plus the pages it faulted in since the last sample (they were
+  referenced within tau; at most its footprint), so that a growing working set is
+  seen at the next slice, not at the next sample; until a whole tau of its CPU time
+  has been sampled, its footprint so far (resident and swapped pages) if larger.
+  A newcomer that declares nothing (the "initial estimate" problem of the 1980
+  paper) is guessed at the mean of the working sets measured so far; before any
+  was measured, newcomers are admitted one at a time, each when the one before it
+  is measured or done.
 * **Capacity**: memory less the kernel's reserve (the high watermark) and the page
   tables, less the margin ``lc_margin`` (a fraction kept for the page cache, page
   tables and the estimate's error).
@@ -106,7 +109,8 @@ class MediumTermScheduler:
         if not ws.due(se.cpu_ns):
             return
         alive = se.task.alive
-        ws.sample(se.task.mm if alive else None, se.cpu_ns, t)
+        st = se.task.stats
+        ws.sample(se.task.mm if alive else None, se.cpu_ns, t, st.min_flt + st.maj_flt)
         if ws.full and se in self.growing:          # a whole tau seen: measured
             del self.growing[se]
             self.measured.append(ws.size)
@@ -192,10 +196,14 @@ class MediumTermScheduler:
             return ws.declared
         if se in self.need:                         # suspended: what it had
             return self.need[se]
-        if ws.full or not se.task.alive:
+        if not se.task.alive:
             return ws.size
         st = se.task.stats
-        return max(ws.size, st.rss + st.swap, self.guess.get(se, 0))
+        footprint = st.rss + st.swap
+        if ws.full:                                 # W(t, tau), and the pages faulted in
+            faults = st.min_flt + st.maj_flt - ws.faults   # since it was sampled
+            return min(ws.size + faults, max(ws.size, footprint))
+        return max(ws.size, footprint, self.guess.get(se, 0))
 
     def known(self, se: SchedEntity) -> bool:
         """``se``'s working set is known: declared (and used), or a whole tau sampled."""
@@ -265,7 +273,7 @@ class MediumTermScheduler:
             return
         wset = se.wset
         if wset.full:                               # W(t, tau), resident or not
-            se.prefetch = wset.pages()
+            se.prefetch = wset.now(task.mm)
         else:                                       # not measured yet: what it holds
             se.prefetch = {a >> 12 for vma in task.mm.mmap
                            for table, i, a in pte_range(task.mm, vma.vm_start, vma.vm_end)

@@ -50,11 +50,21 @@ def clear_refs_young(mm) -> set[int]:
     return young
 
 
+def young_pages(mm) -> set[int]:
+    """The virtual page numbers whose present PTE has the accessed bit set (a test,
+    nothing cleared): referenced since the last ``clear_refs_young``."""
+    if mm is None:
+        return set()
+    return {addr >> 12 for vma in list(mm.mmap)
+            for table, i, addr in pte_range(mm, vma.vm_start, vma.vm_end)
+            if table[i] & _P and table[i] & _A}
+
+
 class WorkingSet:
     """One task's sampled working set (pages), its peak and its history."""
 
-    __slots__ = ("declared", "hist", "interval", "keep", "next_sample", "peak", "series",
-                 "size")
+    __slots__ = ("declared", "faults", "hist", "interval", "keep", "next_sample", "peak",
+                 "series", "size")
 
     def __init__(self, interval: int, keep: int, declared: int | None = None) -> None:
         self.interval = interval                    # ns of the task's CPU time; 0: off
@@ -63,6 +73,7 @@ class WorkingSet:
         self.next_sample = interval
         self.hist: deque[set[int]] = deque()
         self.size = self.peak = 0
+        self.faults = 0                             # the task's faults at the last sample
         self.series: list[tuple[float, int]] = []
 
     @property
@@ -74,12 +85,14 @@ class WorkingSet:
         """True when the task's CPU time reached the next sample."""
         return bool(self.keep) and cpu_ns >= self.next_sample
 
-    def sample(self, mm, cpu_ns: int, t: int) -> None:
-        """Take one sample at the task's CPU time ``cpu_ns`` (real time ``t``, ns)."""
+    def sample(self, mm, cpu_ns: int, t: int, faults: int = 0) -> None:
+        """Take one sample at the task's CPU time ``cpu_ns`` (real time ``t``, ns);
+        ``faults``: the task's page faults so far (min_flt + maj_flt)."""
         while self.next_sample <= cpu_ns:
             self.next_sample += self.interval
         if mm is None:
             return
+        self.faults = faults
         self.hist.append(clear_refs_young(mm))
         while len(self.hist) > self.keep:
             self.hist.popleft()
@@ -90,6 +103,11 @@ class WorkingSet:
     def pages(self) -> set[int]:
         """The virtual page numbers in the window."""
         return set().union(*self.hist)
+
+    def now(self, mm) -> set[int]:
+        """W(t, tau) at this moment: the window's pages and those referenced since its
+        last sample."""
+        return self.pages() | young_pages(mm)
 
     def restart(self) -> None:
         """Forget the window (the task was swapped out: its next tau starts afresh)."""
