@@ -17,6 +17,7 @@ from .errors import (
     InvalidArgument,
     KernelBug,
     Killed,
+    MissingDependency,
     PagewalkError,
     SegmentationFault,
     Signal,
@@ -26,6 +27,7 @@ from .kernel.task import Task, TaskStats
 from .machine import Machine
 from .observe.procfs import PageInfo
 from .observe.tracepoints import FaultRecord, Tracer
+from .sweep import sweep  # pw.sweep: the function (issue 16); dask is imported on call
 from .trace import MissRatioCurve, ReplayResult, Trace, load_trace, mrc, replay
 from .units import parse_size
 
@@ -40,6 +42,7 @@ __all__ = [
     "Killed",
     "Machine",
     "MissRatioCurve",
+    "MissingDependency",
     "PageInfo",
     "PagewalkError",
     "ReplayResult",
@@ -56,5 +59,6 @@ __all__ = [
     "parse_size",
     "programs",
     "replay",
+    "sweep",
 ]
 
