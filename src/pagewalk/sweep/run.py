@@ -69,7 +69,7 @@ def _connect(workers: int | None, scheduler: str | None, stack: ExitStack,
     n = workers or os.cpu_count() or 1
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         cluster = stack.enter_context(LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
             silence_logs=logging.ERROR))
     return stack.enter_context(Client(cluster))
 

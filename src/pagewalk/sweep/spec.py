@@ -76,6 +76,8 @@ class SizeRule:
         if self.frames:
             return sorted(set(self.frames))
         top = max(self.up_to if self.up_to is not None else distinct_pages, self.low, 1)
+        if self.points == 1:
+            return [top]
         sizes = np.unique(np.geomspace(self.low, top, num=self.points).round().astype(np.int64))
         return [int(s) for s in sizes]
 
