@@ -71,7 +71,10 @@ def _connect(workers: int | None, scheduler: str | None, stack: ExitStack,
         cluster = stack.enter_context(LocalCluster(
             n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
             silence_logs=logging.ERROR))
-    return stack.enter_context(Client(cluster))
+    client = stack.enter_context(Client(cluster))
+    say(f"local cluster: {n} worker processes; dashboard {client.dashboard_link} "
+        "(pip install bokeh to view it)")
+    return client
 
 
 def _reason(exc: BaseException) -> str:
