@@ -72,18 +72,22 @@ def plot_mrc_families(results: pd.DataFrame | str | os.PathLike, trace: str,
         raise InvalidArgument(f"plot: no results for trace {trace!r}")
     plt = _pyplot()
     modes = sorted(df["mode"].unique())
+    lines = sorted({(m, p, int(sd)) for m, p, sd in
+                    df[["method", "policy", "seed"]].itertuples(index=False)})
+    colors = {line: f"C{i % 10}" for i, line in enumerate(lines)}
     fig, axes = plt.subplots(1, len(modes), figsize=(6.5 * len(modes), 4.5), dpi=110,
                              squeeze=False)
     for ax, mode in zip(axes[0], modes, strict=True):
         part = df[df["mode"] == mode]
         for (method, policy, seed), g in part.groupby(["method", "policy", "seed"]):
             g = g.sort_values("frames")
+            color = colors[(method, policy, int(seed))]
             if method == "replay":
-                ax.plot(g["frames"], g["miss_ratio"], "-o", ms=3, label=policy)
+                ax.plot(g["frames"], g["miss_ratio"], "-o", ms=3, color=color, label=policy)
             else:
                 label = ("LRU one pass" if method == "mrc"
                          else f"LRU SHARDS {g['sample_rate'].iloc[0]:g} seed {seed}")
-                ax.step(g["frames"], g["miss_ratio"], where="post", lw=1.2, ls="--",
+                ax.plot(g["frames"], g["miss_ratio"], "--x", ms=4, lw=1.2, color=color,
                         label=label)
         if part["frames"].max() > 200:
             ax.set_xscale("log")
@@ -136,8 +140,9 @@ def plot_policy_heatmap(results: pd.DataFrame | str | os.PathLike, path: str | o
     for i in range(n):
         for j in range(n):
             v = m.iat[i, j]
+            dark = abs(vals[i, j]) > 0.6 * lim if np.isfinite(vals[i, j]) else False
             ax.text(j, i, "" if np.isnan(v) else f"{v:.2f}", ha="center", va="center",
-                    fontsize=8)
+                    fontsize=8, color="white" if dark else "black")
     fig.colorbar(im, ax=ax, label="log2 faults(row) / faults(col)")
     ax.set_title(f"faults, row policy / column policy ({mode} mode, geometric mean)")
     fig.tight_layout()
