@@ -42,7 +42,9 @@ def sweep(spec: str | os.PathLike | Mapping[str, Any] | Spec, workers: int | Non
     at ``scheduler`` ("tcp://host:8786"; default ``$DASK_SCHEDULER_ADDRESS``).
     Results are written to the spec's ``output`` (Parquet) as chunks finish;
     ``resume=True`` keeps the cells already there and computes only the rest.
-    ``csv`` also writes the table as CSV to that path.
+    ``csv`` also writes the table as CSV to that path; ``progress=True`` shows a
+    progress bar and the dashboard link on stderr.  A script that calls it
+    starts worker processes: guard it with ``if __name__ == "__main__":``.
 
     The table has one row per trace x method x policy x mode x seed x frames,
     with the columns of :data:`pagewalk.sweep.results.COLUMNS`: ``trace``,

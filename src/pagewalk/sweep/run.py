@@ -166,12 +166,15 @@ def run_sweep(spec: str | os.PathLike | Mapping[str, Any] | Spec, workers: int |
                                      pure=False, retries=retries,
                                      priority=len(todo) - i): c
                        for i, c in enumerate(todo)}
-            for fut in as_completed(futures):
+            # results are fetched on the client's event loop as tasks finish, not one
+            # blocking round trip per task; an error comes as (type, exception, traceback)
+            for fut, result in as_completed(futures, with_results=True, raise_errors=False):
                 chunk = futures.pop(fut)
                 if fut.status == "finished":
-                    rows = fut.result()
+                    rows = result
                 else:
-                    rows = failed_rows(chunk, fut.exception())
+                    exc = result[1] if isinstance(result, tuple) else result
+                    rows = failed_rows(chunk, exc)
                     say(f"failed: {chunk.name}: {rows[0]['error']}")
                 fut.release()
                 store.append(rows, sp.hash)
