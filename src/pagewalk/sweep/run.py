@@ -58,14 +58,15 @@ def _connect(workers: int | None, scheduler: str | None, stack: ExitStack,
         if workers is not None:
             raise InvalidArgument("sweep: workers= sizes the local cluster; with a scheduler "
                                   "the cluster's own workers run the sweep (drop --workers)")
-        client = stack.enter_context(Client(address, timeout="20s"))
+        try:
+            client = stack.enter_context(Client(address, timeout="20s"))
+        except OSError as exc:
+            raise ConnectionError(f"sweep: cannot reach the Dask scheduler at {address} "
+                                  f"({exc}); start one (dask scheduler) or drop --scheduler "
+                                  "and $DASK_SCHEDULER_ADDRESS") from None
         say(f"cluster {address}: {len(client.scheduler_info()['workers'])} workers; "
             f"dashboard {client.dashboard_link}")
         return client
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
-                                or workers < 1):
-        raise InvalidArgument(f"sweep: workers={workers!r}; write an int >= 1 (default: one "
-                              "per core)")
     n = workers or os.cpu_count() or 1
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         cluster = stack.enter_context(LocalCluster(
@@ -136,6 +137,10 @@ def run_sweep(spec: str | os.PathLike | Mapping[str, Any] | Spec, workers: int |
 
     from .results import ResultStore, done_cells
 
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise InvalidArgument(f"sweep: workers={workers!r}; write an int >= 1 (default: one "
+                              "per core)")
     sp = load_spec(spec)
     csv_path = Path(csv).resolve() if csv else sp.csv
     if csv_path is not None and csv_path.suffix != ".csv":
@@ -147,17 +152,15 @@ def run_sweep(spec: str | os.PathLike | Mapping[str, Any] | Spec, workers: int |
         if show:
             print(msg, file=sys.stderr, flush=True)
 
-    if resume:
-        done, distinct = done_cells(store.read())
-    else:
-        store.reset()
-        done, distinct = {}, {}
+    done, distinct = done_cells(store.read()) if resume else ({}, {})
     todo = chunks(sp, done, distinct)
     if resume and done:
         say(f"resuming: {sum(map(len, done.values()))} cells already in {sp.output.name}")
     if todo:
         with ExitStack() as stack:
             client = _connect(workers, scheduler, stack, say)
+            if not resume:
+                store.reset()  # only now: a bad argument or cluster leaves old results alone
             nworkers = max(len(client.scheduler_info()["workers"]), 1)
             bar = _Progress(show, len(todo), nworkers)
             stack.callback(bar.close)
