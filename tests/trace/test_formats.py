@@ -146,6 +146,6 @@ def test_truncated_binary(tmp_path: Path) -> None:
 
 def test_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(InvalidArgument, match="format"):
-        pt.load_trace(tmp_path / "x", format="csv")
+        pt.load_trace(tmp_path / "x", format="vscsi")
     with pytest.raises(FileNotFoundError):
         pt.load_trace(tmp_path / "missing.lackey")
