@@ -116,10 +116,11 @@ def main() -> None:
             for _ in range(runs):
                 seq.append(sequential(paths, points))
                 client.get_task_stream()  # start recording
+                since = time.time()
                 t = time.perf_counter()
                 df = pw.sweep(spec, scheduler=addr)
                 par.append(time.perf_counter() - t)
-                stream = client.get_task_stream()
+                stream = client.get_task_stream(start=since)
             cells = len(df)
             from pagewalk.sweep.spec import SizeRule
             expected = sum(len(POLICIES) * len(SizeRule(points=points).resolve(int(d)))
