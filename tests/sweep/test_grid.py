@@ -77,3 +77,17 @@ def test_an_ok_row_replaces_the_failure_of_the_same_cell():
         ("lru", 4, "ok"), ("opt", 0, "failed")]
     done, distinct = done_cells(t)
     assert done == {("t", "replay", "lru", "cache", 0): {4}} and distinct == {"t": 3}
+
+
+def test_split_cuts_replay_chunks_into_interleaved_parts(tmp_path, traces):
+    spec = spec_of(tmp_path, traces[:1], frames=[1, 2, 4, 8, 16, 32, 64], split=3,
+                   compute=["replay", "mrc"])
+    cs = chunks(spec)
+    replays = [c for c in cs if c.method == "replay"]
+    assert len(replays) == 2 * 2 * 3 and sum(c.method == "mrc" for c in cs) == 1
+    lru = sorted((c for c in replays if c.key[2:4] == ("lru", "cache")), key=lambda c: c.part)
+    assert [c.frames(0) for c in lru] == [[1, 8, 64], [2, 16], [4, 32]]
+    assert len({c.name for c in cs}) == len(cs)
+    done = {lru[0].key: {1, 8, 64, 2}}
+    left = [c for c in chunks(spec, done) if c.key == lru[0].key]
+    assert [c.frames(0) for c in left] == [[16], [4, 32]]

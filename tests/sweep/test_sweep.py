@@ -114,7 +114,7 @@ def test_a_worker_killed_mid_task_is_retried_and_the_table_is_complete(cluster, 
     client.run(_install_killer, str(marker))
     try:
         spec = {"traces": [str(t) for t in traces], "policies": ["lru", "clock"],
-                "frames": [1, 4, 16, 64], "modes": ["cache", "demand"],
+                "frames": [1, 4, 16, 64], "modes": ["cache", "demand"], "split": 2,
                 "output": str(tmp_path / "r.parquet")}
         df = pw.sweep(spec, scheduler=c.scheduler_address)
     finally:

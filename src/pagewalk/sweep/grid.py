@@ -4,7 +4,9 @@ A *cell* is one row of the results: trace x method x policy x mode x seed x
 frames.  A *chunk* is one task for the scheduler: every size of one trace x
 method x policy x mode x seed, computed from a single load of the trace (one
 task per cell would spend more on the scheduler than on replay for small
-traces).  A chunk carries the trace's path, never the trace: workers read it
+traces).  The spec's ``split = N`` cuts each replay chunk into N tasks (sizes
+interleaved, so they cost about the same) for clusters with more workers than
+chunks.  A chunk carries the trace's path, never the trace: workers read it
 from the file system (see :mod:`.worker`).
 
 ``plan`` leaves out the cells a previous run already finished (``--resume``):
@@ -40,6 +42,8 @@ class Chunk:
     seed: int = 0
     sample_rate: float = 1.0
     skip: frozenset[int] = field(default_factory=frozenset)  # frames already done
+    part: int = 0     # this task computes sizes[part::parts] (spec key ``split``)
+    parts: int = 1
 
     @property
     def key(self) -> ChunkKey:
@@ -49,7 +53,14 @@ class Chunk:
     def name(self) -> str:
         """A readable, unique task name (the Dask key prefix)."""
         tail = f"/seed{self.seed}" if self.method == "shards" else ""
+        tail += f"/part{self.part}" if self.parts > 1 else ""
         return f"{self.trace}/{self.method}/{self.policy}/{self.mode}{tail}"
+
+    def frames(self, distinct_pages: int) -> list[int]:
+        """The frame counts this task computes for a trace with ``distinct_pages``
+        pages (its part of the sizes, less those already done)."""
+        sizes = self.sizes.resolve(distinct_pages)[self.part::self.parts]
+        return [k for k in sizes if k not in self.skip]
 
     def cost(self) -> float:
         """A rough estimate of the work, to order submission (largest first)."""
@@ -57,7 +68,7 @@ class Chunk:
             size = os.path.getsize(self.path)
         except OSError:
             size = 0
-        n = len(self.sizes.frames) or self.sizes.points
+        n = (len(self.sizes.frames) or self.sizes.points) / self.parts
         per = 1.0 if self.method != "replay" else _POLICY_COST.get(self.policy, 1.0) * n
         return size * per
 
@@ -86,9 +97,12 @@ def chunks(spec: Spec, done: Mapping[ChunkKey, set[int]] | None = None,
         for c in todo:
             skip = frozenset(done.get(c.key, ()))
             known = not c.sizes.needs_trace or label in distinct
-            if skip and known and set(c.sizes.resolve(distinct.get(label, 0))) <= skip:
-                continue  # finished
-            out.append(Chunk(**{**c.__dict__, "skip": skip}) if skip else c)
+            parts = spec.split if c.method == "replay" else 1  # curves: one pass for all
+            for part in range(parts):
+                task = Chunk(**{**c.__dict__, "skip": skip, "part": part, "parts": parts})
+                if known and not task.frames(distinct.get(label, 0)):
+                    continue  # finished (or no sizes in this part)
+                out.append(task)
     out.sort(key=lambda c: -c.cost())
     return out
 

@@ -85,8 +85,7 @@ def _reason(exc: BaseException) -> str:
 
 def failed_rows(chunk: Chunk, exc: BaseException) -> list[dict[str, object]]:
     """The rows that record a chunk that failed (after its retry)."""
-    sizes = [0] if chunk.sizes.needs_trace else [
-        k for k in chunk.sizes.resolve(0) if k not in chunk.skip]
+    sizes = [0] if chunk.sizes.needs_trace else chunk.frames(0)
     return [dict(trace=chunk.trace, method=chunk.method, policy=chunk.policy, mode=chunk.mode,
                  frames=k, seed=chunk.seed, sample_rate=chunk.sample_rate, status="failed",
                  error=_reason(exc)) for k in sizes]

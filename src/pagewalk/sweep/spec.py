@@ -15,6 +15,7 @@ relative to the current directory)::
     format   = "auto"                           # trace format, as load_trace
     output   = "results.parquet"                # default: beside the spec
     csv      = true                             # also write results.csv (or a path)
+    split    = 1                                # tasks per trace x policy x mode
 
 Exactly one of ``frames``, ``memory`` and ``sizes`` is given.  ``sizes.up_to``
 is ``"distinct"`` (each trace's number of distinct pages), a frame count, or a
@@ -51,7 +52,7 @@ from ..trace.policies import MODES, POLICY_NAMES
 from ..units import PAGE_SIZE, parse_size
 
 KEYS = ("traces", "policies", "frames", "memory", "sizes", "modes", "compute", "sample",
-        "seeds", "format", "output", "csv")
+        "seeds", "format", "output", "csv", "split")
 METHODS = ("replay", "mrc", "shards")
 
 
@@ -103,6 +104,7 @@ class Spec:
     format: str = "auto"
     output: Path = Path("results.parquet")
     csv: Path | None = None
+    split: int = 1
 
     @property
     def hash(self) -> str:
@@ -270,6 +272,11 @@ def _validate(data: dict, where: str, base: Path) -> Spec:
         csv = (base / csv_value).resolve()
     else:
         raise _fail(where, "csv", f"{csv_value!r}; write true or a path ending in .csv")
+    split = data.get("split", 1)
+    if not _int(split) or not 1 <= split <= 1000:
+        raise _fail(where, "split", f"{split!r}; write an int from 1 to 1000 (tasks per "
+                    "trace x policy x mode)")
     return Spec(source=where, base=base, traces=_traces(data, where, base), policies=policies,
                 sizes=sizes, modes=modes, compute=compute, sample=float(sample),
-                seeds=tuple(dict.fromkeys(seeds)), format=fmt, output=out_path, csv=csv)
+                seeds=tuple(dict.fromkeys(seeds)), format=fmt, output=out_path, csv=csv,
+                split=split)

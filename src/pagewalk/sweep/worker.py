@@ -68,7 +68,7 @@ def _row(chunk: Chunk, frames: int, **counters: object) -> dict[str, object]:
 def run_chunk(chunk: Chunk) -> list[dict[str, object]]:
     """Compute every cell of ``chunk`` not in ``chunk.skip``: one dict per cell."""
     tr = load_cached(chunk.path, chunk.format)
-    sizes = [k for k in chunk.sizes.resolve(tr.n_pages) if k not in chunk.skip]
+    sizes = chunk.frames(tr.n_pages)
     if chunk.method == "replay":
         return [_replay_cell(chunk, tr, k) for k in sizes]
     return _curve_cells(chunk, tr, sizes)
