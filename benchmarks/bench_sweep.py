@@ -75,6 +75,10 @@ def sequential(paths: list[Path], points: int) -> float:
     return time.perf_counter() - t0
 
 
+def _noop(i: int) -> int:
+    return i
+
+
 def lpt_makespan(durations: list[float], workers: int, overhead: float) -> float:
     """Longest-processing-time-first list scheduling onto ``workers``."""
     heap = [0.0] * workers
@@ -165,6 +169,11 @@ def main() -> None:
                   f"(compute in the tasks {tiny_compute:.3f} s), plain loop {t_loop:.3f} s "
                   f"-> {over * 1e3:.1f} ms per task per worker (scheduler round trip, "
                   "result transfer, Parquet part, client connect and merge amortised)")
+
+            t = time.perf_counter()
+            client.gather(client.map(_noop, range(tasks), pure=False))
+            noop = (time.perf_counter() - t) / tasks
+            print(f"for scale: {tasks} no-op Dask tasks: {noop * 1e3:.1f} ms each (2 workers)")
 
             durations = [s["stop"] - s["start"] for ev in stream
                          for s in ev["startstops"] if s["action"] == "compute"]
