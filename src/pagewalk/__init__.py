@@ -17,6 +17,7 @@ from .errors import (
     InvalidArgument,
     KernelBug,
     Killed,
+    MissingDependency,
     PagewalkError,
     PagewalkWarning,
     SegmentationFault,
@@ -27,6 +28,7 @@ from .kernel.task import Task, TaskStats
 from .machine import Machine
 from .observe.procfs import PageInfo
 from .observe.tracepoints import FaultRecord, Tracer
+from .sweep import sweep  # pw.sweep: the function (issue 16); dask is imported on call
 from .trace import MissRatioCurve, ReplayResult, Trace, load_trace, mrc, replay
 from .units import parse_size
 
@@ -41,6 +43,7 @@ __all__ = [
     "Killed",
     "Machine",
     "MissRatioCurve",
+    "MissingDependency",
     "PageInfo",
     "PagewalkError",
     "PagewalkWarning",
@@ -58,5 +61,6 @@ __all__ = [
     "parse_size",
     "programs",
     "replay",
+    "sweep",
 ]
 

@@ -46,9 +46,10 @@ def _register() -> None:
     """Each layer adds its own sub-commands."""
     from .observe import demo, thrash
     from .scenario import commands as scenario_commands
+    from .sweep import commands as sweep_commands
     from .trace import commands as trace_commands
 
-    for module in (demo, scenario_commands, trace_commands, thrash):
+    for module in (demo, scenario_commands, trace_commands, thrash, sweep_commands):
         module.register(app)
 
 

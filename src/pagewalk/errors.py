@@ -106,3 +106,8 @@ def efault(message: str) -> SyscallError:
 
 def strerror(err: int) -> str:
     return os.strerror(err)
+
+
+class MissingDependency(PagewalkError, ImportError):
+    """An optional feature's libraries are not installed; the message says what
+    to install (e.g. ``pip install "pagewalk[sweep]"``)."""
