@@ -275,7 +275,7 @@ class Machine:
     def record_fault(self, vmf, sig) -> None:
         rec = FaultRecord.from_fault(vmf, sig)
         for t in self.tracers:
-            t.faults.append(rec)
+            t.record(rec)
 
     def record_gp(self, task: Task, address: int, sig) -> None:
         rec = FaultRecord(pid=task.pid, address=address, error_code=None,
@@ -283,7 +283,7 @@ class Machine:
                           result=str(sig), major=False, signal=sig.signal, code=sig.code,
                           reason="non-canonical address: #GP")
         for t in self.tracers:
-            t.faults.append(rec)
+            t.record(rec)
 
     def meminfo(self) -> dict[str, int]:
         from .observe.procfs import meminfo

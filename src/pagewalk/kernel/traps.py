@@ -19,9 +19,11 @@ _SIGNALS: dict[str, type[Signal]] = {
 
 def exc_page_fault(task, error_code: int, address: int) -> SigInfo | None:
     """The #PF entry: read CR2 and the error code, handle, record the tracepoint."""
+    machine = task.machine
+    for t in machine.tracers:                   # trace_page_fault_user
+        t.page_fault_user(task, address, error_code)
     vmf = FaultContext(task, address, error_code)
     sig = do_user_addr_fault(vmf)
-    machine = task.machine
     if machine.tracers:
         machine.record_fault(vmf, sig)
     return sig

@@ -135,6 +135,9 @@ def register(app: typer.Typer) -> None:
         plot: Annotated[Path | None, typer.Option(
             "--plot", help="Write a PNG of RSS and cumulative faults per task.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+        html: Annotated[Path | None, typer.Option(
+            "--html", help="Write the explorer: one self-contained HTML page that steps "
+                           "through every operation and fault of the run.")] = None,
     ) -> None:
         """Run a scenario in pagewalk: each step's faults, and whether each expectation held."""
         if lang not in LANGS:
@@ -148,7 +151,14 @@ def register(app: typer.Typer) -> None:
                 console.print(f"[dim]{escape(scn.description.strip())}[/]\n")
         cb = None if as_json else (
             lambda r: _print_step(console, r, lang if explain_ else None))
-        result: RunResult = run_model(scn, show=views, on_step=cb)
+        if html is not None:
+            from ..observe.explorer import check_html_path, explore
+            check_html_path(html)
+            recording = explore(scn, show=views, on_step=cb)
+            result: RunResult = recording.result
+            recording.write_html(html)
+        else:
+            result = run_model(scn, show=views, on_step=cb)
         if plot is not None:
             from .plot import plot_run
             plot_run(result, plot)
@@ -163,7 +173,8 @@ def register(app: typer.Typer) -> None:
             console.print(f"\n{len(result.steps)} steps, "
                           + ("[green]every expectation held[/]" if not failed
                              else f"[red]{failed} step(s) with a failed expectation[/]")
-                          + (f"; plot written to {plot}" if plot else ""))
+                          + (f"; plot written to {plot}" if plot else "")
+                          + (f"; explorer written to {html}" if html else ""))
         raise typer.Exit(0 if result.ok else 1)
 
     @app.command("validate")
