@@ -492,6 +492,9 @@ class Recorder(Tracer):
     def stop(self) -> None:
         if self._active:
             self.end_op()
+            diff = self._snap.diff()
+            if diff:                                # changes after the last event
+                self._emit({"k": "done", "t": "end"}, diff)
             self.machine.tracers.remove(self)
             self._active = False
 
