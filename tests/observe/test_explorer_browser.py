@@ -104,7 +104,7 @@ CHECK = """([ptes, frames, full]) => {
     if (!e) { bad.push("pte missing " + key); continue; }
     const pfn = v[0] === "swap" ? "" : String(v[1]);
     if (e.dataset.pfn !== pfn || e.dataset.kind !== v[0] || e.dataset.w !== (v[2] & 2 ? "1" : "0"))
-      bad.push(`pte ${key}: ${e.dataset.kind} ${e.dataset.pfn} ${e.dataset.w} vs ${JSON.stringify(v)}`);
+      bad.push(`pte ${key}: ${e.dataset.kind} ${e.dataset.pfn} ${e.dataset.w} vs ${v}`);
   }
   for (const [pfn, v] of frames) {
     const e = document.querySelector(`[data-testid=frame][data-pfn="${pfn}"]`);
@@ -137,9 +137,42 @@ def _apply(state: dict, ev: dict) -> tuple[list, list]:
                 table[key] = new
             if k in touched:
                 touched[k].append(key)
-    p = [[k, state["p"].get(k)] for k in touched["p"]]
+    p = [[k, state.get("p", {}).get(k)] for k in touched["p"]]
     f = [[k, state.get("f", {}).get(k)] for k in touched["f"]]
     return p, f
+
+
+# Installed by the test after the page loads: on every keyup (the page has handled the
+# keydown by then) it logs the step shown and the drawn attributes of what that
+# event's diff names, so the test can compare without a round trip per step.
+LOGGER = """() => {
+  const data = JSON.parse(document.getElementById('pagewalk-data').textContent);
+  window.__log = [];
+  document.addEventListener('keyup', () => {
+    const i = Number(document.querySelector('[data-testid=step-index]').textContent);
+    const d = data.events[i].d, p = [], f = [];
+    for (const [key] of d.p || []) {
+      const j = key.indexOf(':');
+      const e = document.querySelector(`[data-testid=pte][data-pid="${key.slice(0, j)}"]` +
+                                        `[data-vaddr="${key.slice(j + 1)}"]`);
+      p.push([key, e ? [e.dataset.kind, e.dataset.pfn, e.dataset.w] : null]);
+    }
+    for (const [pfn] of d.f || []) {
+      const e = document.querySelector(`[data-testid=frame][data-pfn="${pfn}"]`);
+      f.push([String(pfn), e ? [e.dataset.refcount, e.dataset.mapcount] : null]);
+    }
+    window.__log.push([i, p, f]);
+  });
+}"""
+
+
+def _drawn_pte(v):
+    return None if v is None else [v[0], "" if v[0] == "swap" else str(v[1]),
+                                   "1" if v[2] & 2 else "0"]
+
+
+def _drawn_frame(v):
+    return None if v is None else [str(v[1]), str(v[2])]
 
 
 @pytest.mark.slow
@@ -149,19 +182,33 @@ def test_arrow_right_through_every_event_matches_the_json(browser, pages, name):
     pg = Page(browser, path)
     data = pg.data()
     events = data["events"]
+    states: dict[int, tuple[dict, dict]] = {}
     state: dict[str, dict] = {}
     _apply(state, events[0])
+    pg.page.evaluate(LOGGER)
     pg.page.locator("body").focus()
+
+    def compare_log() -> None:
+        for i, p, f in pg.page.evaluate("window.__log.splice(0)"):
+            ptes, frames = states.pop(i)
+            assert p == [[k, _drawn_pte(ptes.get(k))] for k, _ in p], f"{name} event {i}"
+            assert f == [[k, _drawn_frame(frames.get(k))] for k, _ in f], f"{name} event {i}"
+
     for i in range(1, len(events)):
         pg.page.keyboard.press("ArrowRight")
         p, f = _apply(state, events[i])
-        full = events[i]["k"] != "fault" or i % 500 == 0 or i == len(events) - 1
-        if full:
-            p = list(map(list, state["p"].items()))
-            f = list(map(list, state.get("f", {}).items()))
-        bad = pg.page.evaluate(CHECK, [p, f, full])
-        assert not bad, f"{name} event {i}: {bad}"
-        assert pg.step() == i
+        states[i] = (dict(p), dict(f))
+        if events[i]["k"] != "fault" or i % 1000 == 0 or i == len(events) - 1:
+            compare_log()
+            assert pg.step() == i
+            full_p = list(map(list, state.get("p", {}).items()))
+            full_f = list(map(list, state.get("f", {}).items()))
+            bad = pg.page.evaluate(CHECK, [full_p, full_f, True])
+            assert not bad, f"{name} event {i}: {bad}"
+        elif i % 250 == 0:
+            compare_log()
+    compare_log()
+    assert not states
     pg.page.keyboard.press("ArrowRight")               # the last event stays
     assert pg.step() == len(events) - 1
     pg.close()

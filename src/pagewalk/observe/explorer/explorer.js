@@ -162,7 +162,9 @@
   function livePids() {
     return [...ST.t.entries()].filter(([, r]) => r[1] === "R").map(([p]) => Number(p)).sort((a, b) => a - b);
   }
+  function resetMarks() { for (const c in marked) marked[c] = []; }
   function buildSpaces() {
+    resetMarks();
     const box = $("spaces");
     box.textContent = "";
     spaceEls.clear(); pteEls.clear();
@@ -408,24 +410,26 @@
   }
 
   /* ---- highlights: the diff, the fault's path, the selection ---- */
-  function clearClass(c) { for (const e of document.querySelectorAll("." + c)) e.classList.remove(c); }
+  const marked = {changed: [], onpath: [], faulting: [], hl: [], sel: []};
+  function clearClass(c) { for (const e of marked[c]) e.classList.remove(c); marked[c] = []; }
+  function mark(e, c) { if (e) { e.classList.add(c); marked[c].push(e); } }
   function markChanged() {
     clearClass("changed"); clearClass("onpath"); clearClass("faulting");
     const ev = EV[cur];
-    for (const [k] of ev.d.p || []) { const e = pteEls.get(String(k)); if (e) e.classList.add("changed"); }
-    for (const [p] of ev.d.f || []) { const e = frameEls.get(String(p)); if (e) e.classList.add("changed"); }
-    for (const [s] of ev.d.s || []) { const e = slotEls.get(String(s)); if (e) e.classList.add("changed"); }
+    for (const [k] of ev.d.p || []) mark(pteEls.get(String(k)), "changed");
+    for (const [p] of ev.d.f || []) mark(frameEls.get(String(p)), "changed");
+    for (const [s] of ev.d.s || []) mark(slotEls.get(String(s)), "changed");
     if (ev.k === "fault") {
       const f = fault(ev), info = spaceEls.get(f.pid);
       if (info) {
-        info.box.classList.add("faulting");
+        mark(info.box, "faulting");
         const va = Math.floor(f.addr / 4096) * 4096;
         for (let lv = 0; lv <= LAST; lv++) {
           const node = info.nodes.get(nodeKeyFor(f.pid, lv, va));
-          if (node) { node.details.classList.add("onpath"); }
+          if (node) mark(node.details, "onpath");
         }
         const p = pteEls.get(`${f.pid}:${hex(va)}`);
-        if (p) p.classList.add("onpath");
+        mark(p, "onpath");
       }
     }
   }
@@ -435,27 +439,24 @@
     if (!sel) { box.textContent = u("nosel"); return; }
     if (sel.type === "frame") {
       const fe = frameEls.get(String(sel.pfn)), r = ST.f.get(String(sel.pfn));
-      if (fe) fe.classList.add("sel");
+      mark(fe, "sel");
       let n = 0;
-      for (const e of document.querySelectorAll(`[data-testid="pte"][data-pfn="${sel.pfn}"]`)) { e.classList.add("hl"); n++; }
-      if (r && r[8] !== null) { const s = slotEls.get(String(r[8])); if (s) s.classList.add("hl"); }
+      for (const e of document.querySelectorAll(`[data-testid="pte"][data-pfn="${sel.pfn}"]`)) { mark(e, "hl"); n++; }
+      if (r && r[8] !== null) mark(slotEls.get(String(r[8])), "hl");
       box.textContent = `${u("frame")} ${hex(sel.pfn)}: ${frameDesc(sel.pfn, r)} · ${u("mapped")} ${n} ${u("ptes")}`;
     } else if (sel.type === "pte") {
       const pe = pteEls.get(sel.key), r = ST.p.get(sel.key);
-      if (pe) pe.classList.add("sel");
-      if (r) {
-        const t = r[0] === "swap" ? slotEls.get(String(r[1])) : frameEls.get(String(r[1]));
-        if (t) t.classList.add("hl");
-      }
+      mark(pe, "sel");
+      if (r) mark(r[0] === "swap" ? slotEls.get(String(r[1])) : frameEls.get(String(r[1])), "hl");
       const [pid, va] = parseKey(sel.key);
       box.textContent = `${u("pid")} ${pid} PTE ${hex(va)}: ${pteDesc(r)}` +
         (r ? ` · P=${r[2] & 1 ? 1 : 0} W=${r[2] & 2 ? 1 : 0} U=${r[2] & 4 ? 1 : 0} A=${r[2] & 32 ? 1 : 0} D=${r[2] & 64 ? 1 : 0}` : "");
     } else if (sel.type === "slot") {
       const se = slotEls.get(String(sel.slot)), r = ST.s.get(String(sel.slot));
-      if (se) se.classList.add("sel");
+      mark(se, "sel");
       let n = 0;
-      for (const e of document.querySelectorAll(`[data-testid="pte"][data-slot="${sel.slot}"]`)) { e.classList.add("hl"); n++; }
-      for (const [pfn, fr] of ST.f) if (fr[8] === Number(sel.slot)) { const fe = frameEls.get(pfn); if (fe) fe.classList.add("hl"); }
+      for (const e of document.querySelectorAll(`[data-testid="pte"][data-slot="${sel.slot}"]`)) { mark(e, "hl"); n++; }
+      for (const [pfn, fr] of ST.f) if (fr[8] === Number(sel.slot)) mark(frameEls.get(pfn), "hl");
       box.textContent = `${u("swap")} ${sel.slot}: ` + (r ? `${u("count")} ${r[0]}${r[1] ? ", " + u("cache") : ""}` : u("slotfree")) + ` · ${u("mapped")} ${n} ${u("ptes")}`;
     }
   }
