@@ -594,5 +594,6 @@
   setLang("en", true);
   const start = readHash();
   goTo(start, {noHash: true});
+  document.body.dataset.loadMs = String(Math.round(performance.now()));   // since navigation
   document.body.dataset.ready = "1";
 })();
