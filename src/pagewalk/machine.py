@@ -279,7 +279,7 @@ class Machine:
         reclaim, self._fault_reclaims = tuple(self._fault_reclaims), []
         rec = FaultRecord.from_fault(vmf, sig, reclaim)
         for t in self.tracers:
-            t.faults.append(rec)
+            t.record(rec)
 
     def record_reclaim(self, rec) -> None:
         """A reclaim run (mm/vmscan.py): kept by every tracer, and by the fault it
@@ -295,7 +295,7 @@ class Machine:
                           result=str(sig), major=False, signal=sig.signal, code=sig.code,
                           reason="non-canonical address: #GP")
         for t in self.tracers:
-            t.faults.append(rec)
+            t.record(rec)
 
     def meminfo(self) -> dict[str, int]:
         from .observe.procfs import meminfo

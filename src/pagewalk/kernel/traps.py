@@ -19,8 +19,10 @@ _SIGNALS: dict[str, type[Signal]] = {
 
 def exc_page_fault(task, error_code: int, address: int) -> SigInfo | None:
     """The #PF entry: read CR2 and the error code, handle, record the tracepoint."""
-    vmf = FaultContext(task, address, error_code)
     machine = task.machine
+    for t in machine.tracers:                   # trace_page_fault_user
+        t.page_fault_user(task, address, error_code)
+    vmf = FaultContext(task, address, error_code)
     if not machine.tracers:
         return do_user_addr_fault(vmf)
     machine.faulting = vmf              # reclaim inside this fault is recorded with it

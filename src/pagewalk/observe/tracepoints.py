@@ -108,11 +108,23 @@ class ReclaimRecord:
 
 
 class Tracer:
-    """Collects ``FaultRecord``s (and ``ReclaimRecord``s) while active."""
+    """Collects ``FaultRecord``s (and ``ReclaimRecord``s) while active.
+
+    Two tracepoints, as the kernel's: ``page_fault_user`` (trace_page_fault_user)
+    fires when a user #PF enters the kernel, before anything changes;
+    ``record`` when the fault is done. Subclasses (the explorer) override them.
+    """
 
     def __init__(self) -> None:
         self.faults: list[FaultRecord] = []
         self.reclaims: list[ReclaimRecord] = []
+
+    def page_fault_user(self, task, address: int, error_code: int) -> None:
+        """A user #PF at ``address`` is about to be handled."""
+
+    def record(self, rec: FaultRecord) -> None:
+        """A fault has been handled (or ended in a signal)."""
+        self.faults.append(rec)
 
     def __len__(self) -> int:
         return len(self.faults)

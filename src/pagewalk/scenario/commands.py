@@ -185,6 +185,9 @@ def register(app: typer.Typer) -> None:
         plot: Annotated[Path | None, typer.Option(
             "--plot", help="Write a PNG of RSS and cumulative faults per task.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+        html: Annotated[Path | None, typer.Option(
+            "--html", help="Write the explorer: one self-contained HTML page that steps "
+                           "through every operation and fault of the run.")] = None,
     ) -> None:
         """Run a scenario in pagewalk: each step's faults, and whether each expectation held."""
         if lang not in LANGS:
@@ -192,6 +195,9 @@ def register(app: typer.Typer) -> None:
         views = _views(show)
         if plot is not None:
             check_output_path(plot, "--plot", PLOT_SUFFIXES)
+        if html is not None:
+            from ..observe.explorer import check_html_path
+            check_html_path(html)
         scn = resolve(scenario)
         console = _console()
         explain_ = explain_ or explain_all
@@ -206,7 +212,13 @@ def register(app: typer.Typer) -> None:
             if lang != "en" and not explain_:
                 console.print("[dim]" + escape(word("no_explain", lang, code=lang)) + "[/]\n")
         cb = None if as_json else (lambda r: _print_step(console, r, how))
-        result: RunResult = run(scn, engine, show=views, on_step=cb)
+        if html is not None:
+            from ..observe.explorer import explore
+            recording = explore(scn, show=views, on_step=cb)
+            result: RunResult = recording.result
+            recording.write_html(html)
+        else:
+            result = run(scn, engine, show=views, on_step=cb)
         if plot is not None:
             from .plot import plot_run
             plot_run(result, plot)
@@ -223,7 +235,9 @@ def register(app: typer.Typer) -> None:
             console.print("\n" + escape(word("summary", lang, n=len(result.steps)))
                           + (f"[green]{word('all_ok', lang)}[/]" if not failed
                              else f"[red]{word('some_failed', lang, k=failed)}[/]")
-                          + (escape(word("plot", lang, plot=plot)) if plot else ""))
+                          + (escape(word("plot", lang, plot=plot)) if plot else "")
+                          + ((f"; explorer written to {html}" if lang == "en"
+                              else f"；浏览页面已写入 {html}") if html else ""))
         raise typer.Exit(0 if result.ok else 1)
 
     @app.command("validate")

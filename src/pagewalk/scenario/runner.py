@@ -277,10 +277,12 @@ def _views(engine: ModelEngine, step: Step, wanted: tuple[str, ...]) -> dict[str
 
 
 def run(scn: Scenario, engine: Any, *, host: bool = False, show: tuple[str, ...] = (),
-        on_step: Callable[[StepResult], None] | None = None) -> RunResult:
+        on_step: Callable[[StepResult], None] | None = None,
+        on_begin: Callable[[Step], None] | None = None) -> RunResult:
     """Run every step of ``scn`` on ``engine``; ``host`` skips steps marked host = false.
 
     ``show``: views printed after every step (the step's own ``show`` key adds more).
+    ``on_begin(step)`` is called just before a step runs, ``on_step(result)`` after.
     """
     state = _State(scn.tasks)
     for f in scn.files:
@@ -299,6 +301,8 @@ def run(scn: Scenario, engine: Any, *, host: bool = False, show: tuple[str, ...]
             results.append(res)
             continue
         before = engine.counts(step.task) if step.op != "replay" else (0, 0)
+        if on_begin is not None:
+            on_begin(step)
         tracer_ctx = engine.machine.trace() if model else None
         tracer = tracer_ctx.__enter__() if tracer_ctx is not None else None
         try:
