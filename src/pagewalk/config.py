@@ -105,6 +105,21 @@ class Config:
         return cls.build(**base)
 
     @classmethod
+    def from_host(cls, **overrides) -> Config:
+        """The linux profile configured from this host's settings (hostconfig.py):
+        THP mode, page-cluster, read_ahead_kb, fault_around_bytes, swappiness, CPU
+        count.  ``extra["host"]`` holds every setting read, ``extra["unsupported"]``
+        the ``Unsupported`` ones the model cannot follow (report them as skips)."""
+        from .hostconfig import host_knobs, read_host_settings
+        settings = read_host_settings()
+        knobs, unsupported = host_knobs(settings)
+        knobs.update(overrides)
+        cfg = cls.for_profile("linux", **knobs)
+        return dataclasses.replace(cfg, extra={"host": settings.as_dict(),
+                                               "unsupported": unsupported,
+                                               "knobs": knobs})
+
+    @classmethod
     def build(cls, **values) -> Config:
         names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
         unknown = sorted(set(values) - names)

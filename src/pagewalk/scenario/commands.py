@@ -172,8 +172,10 @@ def register(app: typer.Typer) -> None:
         repeat: Annotated[int, typer.Option(
             "--repeat", "-n", min=1, help="Host runs, each in fresh processes.")] = 3,
         match_host: Annotated[bool, typer.Option(
-            "--match-host", help="Configure the model from the host's settings (thp, "
-                                 "read_ahead_kb, page_cluster, fault_around_bytes).")] = False,
+            "--match-host/--no-match-host",
+            help="Configure the model from the host's settings (pw.Config.from_host: thp, "
+                 "read_ahead_kb, page_cluster, fault_around_bytes, swappiness, cpus); "
+                 "on by default.")] = True,
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     ) -> None:
         """Run a scenario on this host's Linux kernel and in pagewalk; compare step by step."""
