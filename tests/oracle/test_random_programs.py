@@ -235,9 +235,15 @@ def run(machine, steps: list[tuple], host: bool,
 @pytest.fixture(scope="session")
 def probe() -> Path:
     try:
-        return build_probe()
+        path = build_probe()
     except HostUnavailable as e:
         pytest.skip(f"host oracle unavailable: {e}")
+    cfg = pw.Config.from_host()
+    if cfg.extra["unsupported"]:
+        pytest.skip("host setting(s) the model does not support: "
+                    + "; ".join(str(u) for u in cfg.extra["unsupported"]))
+    HOST_KNOBS.update(cfg.extra["knobs"])
+    return path
 
 
 def _is_count(x: object) -> bool:
@@ -265,7 +271,11 @@ def step_ok(cls: list[Classification], k: tuple, m: tuple) -> bool:
 
 
 def model_machine() -> pw.Machine:
-    return pw.Machine(memory="256MiB", swap=0)
+    """The model configured from this host (pw.Config.from_host), no swap."""
+    return pw.Machine(memory="256MiB", swap=0, **HOST_KNOBS)
+
+
+HOST_KNOBS: dict = {}
 
 
 @pytest.mark.parametrize("seed", range(1000))
