@@ -9,8 +9,9 @@ Contract:
   min_free_kbytes, swappiness, kernel version/build, CPU count).  Unreadable
   values are None.  Works on any OS (everything None off Linux).
 * ``host_knobs(settings) -> (knobs, unsupported)``: the ``Config`` knobs taken
-  from the host, and one ``Unsupported(name, value, reason)`` per setting the
-  model cannot follow (a caller reports those as visible skips, never as a
+  from the host (``swap_device`` "async"/"sync" from the first swap area),
+  and one ``Unsupported(name, value, reason)`` per setting the model cannot
+  follow (a caller reports those as visible skips, never as a
   silent mismatch).
 * ``Config.from_host(**overrides)`` (config.py) builds the config from these;
   its ``extra`` holds ``{"host": settings.as_dict(), "unsupported": [...]}``.
@@ -215,5 +216,7 @@ def host_knobs(s: HostSettings) -> tuple[dict[str, Any], list[Unsupported]]:
     if s.kernel_version < (6, 1):
         bad.append(Unsupported("kernel", s.kernel, "the linux profile models 6.x "
                                "(6.1 or later); use profile='classic' for 2.x"))
+    if s.swap:
+        knobs["swap_device"] = s.swap[0].kind     # the first (highest priority) area
     knobs["cpus"] = max(1, s.cpus)
     return knobs, bad

@@ -50,6 +50,7 @@ from .vma import VM_LOCKED, VM_WRITE
 
 _WRITE = int(FaultFlag.WRITE)
 _A = 0x20
+_ZERO_PAGE = bytes(4096)
 
 
 class SwapSubsystem:
@@ -161,16 +162,39 @@ class SwapSubsystem:
 
     # -- I/O --------------------------------------------------------------------------
     def swap_writepage(self, page: Page) -> None:
-        """pageout of a swap-cache page: its bytes go to the slot (synchronously)."""
+        """pageout of a swap-cache page (swap_writeout): its bytes go to the slot.
+
+        swap_device "instant": written at once.  "async"/"sync": a zero-filled
+        page is only marked in the zeromap (no I/O, ``swpout_zero``); "async"
+        leaves the page under writeback (``PG_writeback``): reclaim must keep it
+        in the swap cache until ``end_writeback``."""
         m = self.machine
-        self.si.write(page.private, m.phys.contents(page.pfn))
+        data = m.phys.contents(page.pfn)
         page.flags &= ~PG_dirty
+        mode = m.config.swap_device
+        if mode != "instant" and data == _ZERO_PAGE:       # is_folio_zero_filled
+            self.si.set_zero(page.private)
+            m.vmstat["swpout_zero"] += 1
+            return
+        self.si.write(page.private, data)
         m.vmstat["pswpout"] += 1
         m.vmstat["pgpgout"] += 4
         m.vmstat["nr_written"] += 1
+        if mode == "async":
+            page.flags |= PG_writeback                      # the bio is in flight
+
+    def end_writeback(self, page: Page) -> None:
+        """folio_end_writeback: the write finished; the page stays in the swap cache,
+        clean, until a reclaim pass frees it (or a fault maps it again: minor)."""
+        page.flags &= ~PG_writeback
 
     def _swap_readpage(self, page: Page, entry: int) -> None:
         m = self.machine
+        if m.config.swap_device != "instant" and self.si.is_zero(entry):
+            m.phys.clear_page(page.pfn)                     # swap_read_folio_zeromap
+            page.flags |= PG_uptodate
+            m.vmstat["swpin_zero"] += 1
+            return
         data = self.si.read(entry)
         if data is None:
             m.phys.clear_page(page.pfn)
@@ -246,6 +270,7 @@ class SwapSubsystem:
             raise KernelBug(f"swap entry {vmf.orig_pte:#x} without a swap area")
         entry = pte_to_swp_entry(vmf.orig_pte)
         ret = 0
+        sync_io = False
         vmf.steps.append("swap_cache_get_folio")
         page = self.cache.get(entry)
         if page is not None:
@@ -253,6 +278,17 @@ class SwapSubsystem:
                 page.flags &= ~PG_readahead
                 m.vmstat["swap_ra_hit"] += 1
             vmf.reason = "the page is in the swap cache (read ahead or not yet freed): no I/O"
+        elif m.config.swap_device == "sync" and self.si.count(entry) == 1:
+            # SWP_SYNCHRONOUS_IO: read just this page, around the swap cache
+            page, _ = self.read_swap_cache_async(entry, vmf.steps)
+            if page is None:
+                vmf.reason = "no memory to read the page back from swap"
+                return int(VM_FAULT.OOM)
+            sync_io = True
+            ret = int(VM_FAULT.MAJOR)
+            m.vmstat["pgmajfault"] += 1
+            vmf.reason = ("the page is on a synchronous swap device (zram): read it "
+                          "back at once, no readahead, not kept in the swap cache")
         else:
             vmf.steps.append("swapin_readahead")
             page = self.swap_cluster_readahead(entry, vmf.steps)
@@ -268,7 +304,7 @@ class SwapSubsystem:
             return ret
         page.refcount += 1                           # the mapping's reference
         self.si.free(entry)                          # swap_free: the PTE no longer holds the slot
-        if self.should_try_to_free_swap(page, vma, vmf.flags):
+        if sync_io or self.should_try_to_free_swap(page, vma, vmf.flags):
             self.folio_free_swap(page)
         mm.add_rss(MM.ANONPAGES, 1)
         mm.add_rss(MM.SWAPENTS, -1)

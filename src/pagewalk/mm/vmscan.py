@@ -61,6 +61,7 @@ from .page import (
     PG_swapbacked,
     PG_swapcache,
     PG_workingset,
+    PG_writeback,
 )
 from .pagetable import pte_range
 from .rmap import rmap_walk
@@ -321,6 +322,7 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
     swap = machine.swap
     vmstat = machine.vmstat
     freed = 0
+    in_flight: list[Page] = []
     for page in pages:
         if page.order and page.flags & PG_anon:
             machine.thp.split_folio(page)            # reclaim splits a THP first
@@ -359,6 +361,10 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
         if page.flags & PG_dirty:
             if page.flags & PG_swapcache:
                 swap.swap_writepage(page)
+                if page.flags & PG_writeback:        # async device: keep it until written
+                    putback(machine, page, False)
+                    in_flight.append(page)
+                    continue
             elif not page.flags & PG_anon:
                 if not sc.kswapd:
                     # Only kswapd writes file pages back; direct reclaim and
@@ -384,6 +390,8 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
         page.flags &= ~(PG_active | PG_referenced | PG_workingset)
         put_page(machine, page)
         freed += 1
+    for page in in_flight:        # the writes complete: clean swap-cache pages on the
+        swap.end_writeback(page)  # inactive list, for the next reclaim pass to free
     return freed
 
 

@@ -422,6 +422,16 @@ class HostTask:
     def maps(self) -> str:
         return Path(f"/proc/{self.pid}/maps").read_text()
 
+    def present_pages(self, addr: int, length: int | str) -> int:
+        """How many pages of [addr, addr+length) have a present PTE (or PMD):
+        bit 63 of /proc/PID/pagemap (readable without privileges)."""
+        first, last = addr // PAGE, (addr + _num(length) - 1) // PAGE
+        with open(f"/proc/{self.pid}/pagemap", "rb") as f:
+            f.seek(first * 8)
+            raw = f.read((last - first + 1) * 8)
+        return sum(int.from_bytes(raw[i:i + 8], "little") >> 63
+                   for i in range(0, len(raw), 8))
+
     def smaps_rollup(self) -> dict[str, int]:
         out = {}
         for line in Path(f"/proc/{self.pid}/smaps_rollup").read_text().splitlines()[1:]:
