@@ -277,6 +277,7 @@ class SwapSubsystem:
             if page.flags & PG_readahead:
                 page.flags &= ~PG_readahead
                 m.vmstat["swap_ra_hit"] += 1
+                vmf.steps.append("swap_ra_hit")      # may still be under read I/O
             vmf.reason = "the page is in the swap cache (read ahead or not yet freed): no I/O"
         elif m.config.swap_device == "sync" and self.si.count(entry) == 1:
             # SWP_SYNCHRONOUS_IO: read just this page, around the swap cache

@@ -11,9 +11,11 @@ class never comes from the spread of host runs; ``agrees`` and
 The classes (most lenient first; a step takes the first that applies):
 
 * ``io-timing``: the step waited for, or started, I/O (a major fault, swap-in,
-  swap readahead, file readahead, pageout, reclaim).  Whether a page is still
-  under I/O when it is touched decides minor against major, so the split may
-  move by as many faults as went through an I/O path; the total may not.
+  a hit on a page swap readahead brought in, file readahead, pageout, reclaim;
+  a plain swap-cache hit is not: the page is there, under writeback or not).
+  Whether a page is still under I/O when it is touched decides minor against
+  major, so the split may move by as many faults as went through an I/O path;
+  the total may not.
 * ``spurious-tlb``: a write fault reused a huge page (do_huge_pmd_wp_page ->
   reuse).  The kernel makes the PMD writable without a TLB flush; stale 4 KiB
   pieces of the read-only mapping each cost one more (spurious) fault on a
@@ -43,7 +45,7 @@ from typing import Any
 PAGE = 4096
 HPAGE = 2 << 20
 
-IO_STEPS = frozenset({"swap_readpage", "swapin_readahead", "swap_cache_get_folio",
+IO_STEPS = frozenset({"swap_readpage", "swapin_readahead", "swap_ra_hit",
                       "filemap_read_folio", "do_sync_mmap_readahead",
                       "do_async_mmap_readahead", "VM_FAULT_RETRY", "shmem_swapin_folio"})
 SETTING_STEPS = {"do_fault_around": "fault_around_bytes",

@@ -177,10 +177,23 @@ def register(app: typer.Typer) -> None:
                  "read_ahead_kb, page_cluster, fault_around_bytes, swappiness, cpus); "
                  "on by default.")] = True,
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+        swapfile: Annotated[str | None, typer.Option(
+            "--swapfile", metavar="SIZE",
+            help="Root only: validate on a temporary swap file of this size (e.g. 1GiB), "
+                 "turned off and deleted afterwards, also on error or Ctrl-C.")] = None,
     ) -> None:
         """Run a scenario on this host's Linux kernel and in pagewalk; compare step by step."""
         scn = resolve(scenario)
-        v = validate(scn, repeat=repeat, match_host=match_host)
+        if swapfile is not None:
+            from ..oracle.swapfile import SwapfileError, temporary_swapfile
+            try:
+                with temporary_swapfile(swapfile):
+                    v = validate(scn, repeat=repeat, match_host=match_host)
+            except (SwapfileError, ValueError) as e:
+                typer.echo(f"pagewalk validate: {e}", err=True)
+                raise typer.Exit(2) from None
+        else:
+            v = validate(scn, repeat=repeat, match_host=match_host)
         if as_json:
             typer.echo(json.dumps(v.to_dict(), indent=2, default=str))
             raise typer.Exit(0 if v.ok else 1)
