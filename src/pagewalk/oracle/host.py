@@ -548,6 +548,9 @@ class HostMachine:
                 piece = view[off:off + step]
                 while piece:
                     piece = piece[os.write(fd, piece):]
+            # Written back now: the flusher will not lock these folios for
+            # writeback later, when fault-around would skip a locked one.
+            os.fsync(fd)
         finally:
             os.close(fd)
         return HostFile(self, path, len(data))
