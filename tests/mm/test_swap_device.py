@@ -35,10 +35,28 @@ def test_async_pageout_keeps_pages_in_the_swap_cache_until_the_next_pass() -> No
     t.madvise(a, N * PAGE, "pageout")                                # clean: freed, no I/O
     assert m.vmstat["pswpout"] == N
     got = _faults(t, lambda: t.touch(a, N * PAGE))
-    assert got == (874, 126)                                         # page-cluster 3
+    # swap_vma_readahead: windows of 1, 2, 4, then 8 pages (page-cluster 3) from
+    # each fault on, clipped at the PMD: 3 + ceil(993 / 8) = 128, one more per
+    # PMD boundary that does not fall on a window's end
+    assert sum(got) == N and 128 <= got[1] <= 130
     assert m.vmstat["pswpin"] == N
     assert t.read(a, 4) == b"kept"
     m.check()
+
+
+def test_vma_readahead_windows_follow_the_addresses() -> None:
+    _, t, a = _paged_out("async")
+    t.touch(a, N * PAGE)
+    t.madvise(a, N * PAGE, "pageout")
+    majors = []
+    for i in range(64):
+        before = t.stats.maj_flt
+        t.touch(a + i * PAGE, PAGE)
+        if t.stats.maj_flt > before:
+            majors.append(i)
+    pmd_end = (((a >> 21) + 1) << 21) - a >> 12                   # first PMD boundary
+    want = [0, 1, 3] + [i for i in range(7, 64, 8) if i < pmd_end]
+    assert majors[:len(want)] == want
 
 
 def test_sync_device_reads_each_page_and_keeps_no_swap_cache() -> None:
