@@ -290,8 +290,11 @@ def test_file_cold_readahead_one_major(h: HostMachine) -> None:            # j
     f.evict()
     a = t.mmap(L, prot="r", flags="private", file=f)
     d = t.touch(a, L)
-    assert d.maj_flt == 1
-    assert d.min_flt < 100
+    # io-timing: the first fault is major and starts the readahead; a later fault
+    # that finds its page still under that read waits, retries and counts as
+    # major too (FAULT_FLAG_TRIED), so only the first major is certain
+    assert d.maj_flt >= 1
+    assert d.min_flt + d.maj_flt < 100
 
 
 # ---------------------------------------------------------------- signals and errors
