@@ -18,6 +18,7 @@ from rich.table import Table
 
 from ..errors import InvalidArgument
 from ..observe.explain import LANGS, explain
+from ..outpaths import PLOT_SUFFIXES, check_output_path
 from .format import VIEWS
 from .library import builtin, resolve
 from .runner import RunResult, StepResult, run_model
@@ -140,6 +141,8 @@ def register(app: typer.Typer) -> None:
         if lang not in LANGS:
             raise InvalidArgument(f"--lang {lang!r}: choose one of {', '.join(LANGS)}")
         views = _views(show)
+        if plot is not None:
+            check_output_path(plot, "--plot", PLOT_SUFFIXES)
         scn = resolve(scenario)
         console = _console()
         if not as_json:
