@@ -86,7 +86,25 @@ def test_generated_question_is_ostep_s() -> None:
     assert "misses 7" not in out.stdout and "cold" not in out.stdout  # no answer given
 
 
+def test_compute_prints_ostep_answer_table() -> None:
+    out = pagewalk("replay", "-s", "0", "-n", "10", "-k", "3", "-p", "lru", "-c")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "8 7 4 2 5 4 7 3 4 5" in out.stdout
+    table = lines[lines.index(next(x for x in lines if x.startswith("ref"))) + 1:]
+    assert table[3].split() == ["2", "miss", "(cold)", "[7", "4", "2]", "8"]
+    assert table[5].split() == ["4", "hit", "[2", "5", "4]", "-"]
+    # OSTEP: paging-policy.py -s 0 -n 10 -p LRU -C 3 -c -> hits 2, misses 8
+    assert "2 hits, 8 misses" in table[-1]
+    d = json.loads(pagewalk("replay", "--pages", BELADY, "-k", "3", "-p", "fifo", "-c",
+                            "--json").stdout)
+    assert (d["hits"], d["misses"], d["cold"]) == (3, 9, 5)
+    assert d["rows"][3] == {"ref": 4, "hit": False, "frames": [2, 3, 4], "victim": 1,
+                            "cold": True}
+
+
 @pytest.mark.parametrize(("args", "needle"), [
+    (("replay", "--pages", "1,2", "-k", "3", "-c", "--mode", "demand"), "--mode cache"),
     (("replay", "--pages", "1,x", "-k", "3"), "'x' is not a page number"),
     (("replay", "--pages", "1,-2", "-k", "3"), "negative"),
     (("replay", "-k", "3"), "give exactly one of a TRACE file"),

@@ -59,6 +59,39 @@ def _replay_input(trace: Path | None, pages: str | None, seed: int | None, num_r
     return load_trace(trace, format=fmt, progress=progress), str(trace), False
 
 
+COMPUTE_MAX = 10_000
+
+
+def _print_compute(tr, frames: int | None, memory: str | None, policy: str, mode: str,
+                   as_json: bool, question: str | None) -> None:
+    """``replay -c``: OSTEP's answer table (observe/ostep_table.py)."""
+    from ..observe.ostep_table import POLICIES, compute_table, format_table
+    from .replay import resolve_frames
+    if mode != "cache":
+        raise InvalidArgument("-c/--compute shows the cache view (--mode cache); leave out "
+                              "--mode demand")
+    if policy not in POLICIES:
+        raise InvalidArgument(f"-c/--compute: policy {policy!r} has no per-reference table; "
+                              f"choose one of {', '.join(POLICIES)}")
+    if len(tr) > COMPUTE_MAX:
+        raise InvalidArgument(f"-c/--compute prints a line per reference and this trace has "
+                              f"{len(tr):,}; use it with at most {COMPUTE_MAX:,} references "
+                              f"(without -c, replay prints the totals)")
+    k = resolve_frames(frames, memory)
+    table = compute_table(tr.pages.tolist(), k, policy)
+    if as_json:
+        print(json.dumps(dict(policy=policy, frames=k, order=table.order, hits=table.hits,
+                              misses=table.misses, cold=table.cold_misses,
+                              rows=[dict(ref=r.ref, hit=r.hit, frames=list(r.frames),
+                                         victim=r.victim, cold=r.cold) for r in table.rows]),
+                         ensure_ascii=False))
+        return
+    if question is not None:
+        print(f"{policy.upper()}, {k} frames, reference string ({question}):")
+        print("  " + " ".join(str(int(p)) for p in tr.pages) + "\n")
+    print(format_table(table), end="")
+
+
 def _print_counts(res) -> None:
     """The counters in the words of the mode: a cache has cold and capacity/conflict
     misses; demand paging has minor and major faults."""
@@ -109,6 +142,10 @@ def register(app: typer.Typer) -> None:
             "--num-refs", "-n", help="How many references to generate with -s.")] = 10,
         max_page: Annotated[int, typer.Option(
             "--max-page", help="Generated pages are 0 .. MAX_PAGE-1 (with -s).")] = 10,
+        compute: Annotated[bool, typer.Option(
+            "--compute", "-c", help="Print the answer, OSTEP's way: per reference hit or "
+                                    "miss, the frames after it in the policy's order and "
+                                    "the victim; then the totals.")] = False,
         progress: Annotated[bool | None, typer.Option(
             "--progress/--no-progress", help="Progress bar while parsing (default: when "
                                              "stderr is a terminal).")] = None,
@@ -117,13 +154,19 @@ def register(app: typer.Typer) -> None:
 
         Examples: pagewalk replay gzip.pwt --frames 256 --policy clock --mode demand;
         pagewalk replay --pages 1,2,3,4,1,2,5,1,2,3,4,5 --frames 3 --policy fifo;
-        pagewalk replay -s 0 -n 10 --frames 3 --policy lru (OSTEP's homework).
+        pagewalk replay -s 0 -n 10 --frames 3 --policy lru [-c] (OSTEP's homework; -c
+        prints the answers).
         """
         from .replay import replay as run_replay
         if mode not in MODES:
             raise InvalidArgument(f"--mode {mode!r}; write one of {', '.join(MODES)}")
         tr, name, generated = _replay_input(trace, pages, seed, num_refs, max_page, fmt,
                                             progress)
+        if compute:
+            _print_compute(tr, frames, memory, policy, mode, as_json,
+                           question=f"-s {seed} -n {num_refs} --max-page {max_page}"
+                           if generated else None)
+            return
         res = run_replay(tr, frames=frames, memory=memory, policy=policy, mode=mode,
                          engine=engine)
         if as_json:
@@ -134,6 +177,7 @@ def register(app: typer.Typer) -> None:
                   f"{res.frames} frames, what are the hits and misses of this reference "
                   f"string (-s {seed} -n {num_refs} --max-page {max_page})?")
             print("  " + " ".join(str(int(p)) for p in tr.pages))
+            print("(-c prints the answers)")
             return
         print(f"{name}: {res.accesses:,} accesses, {res.distinct_pages:,} pages; "
               f"{res.policy}, {res.frames:,} frames, {res.mode} mode")
