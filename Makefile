@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.pagewalk-installed
 
-.PHONY: demo test lint bench clean browser
+.PHONY: demo test lint bench clean browser validate-host
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
@@ -33,6 +33,14 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+# The whole host comparison (built-in scenarios, the THP reuse, the 1000 random
+# programs and, as root, swap on a temporary 1 GiB swap file that is always
+# removed); writes its report into tests/oracle/host_numbers.md.  `make test`
+# never changes the host's configuration; this target does, temporarily.
+validate-host: $(STAMP)
+	$(BIN)/python tests/oracle/validate_host.py --repeat 5 --swapfile 1GiB \
+	  --md tests/oracle/host_numbers.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

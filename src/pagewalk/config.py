@@ -52,6 +52,15 @@ class Config:
     pt_reclaim: bool = True
     # /proc/sys/vm/swappiness.
     swappiness: int = 60
+    # The swap device (swap_state.py): "async" (a disk or a swap file: swap_writeout
+    # starts writeback and reclaim keeps the folio in the swap cache until it is
+    # written; a later reclaim pass frees it clean; zero-filled pages go to the
+    # zeromap without I/O), "sync" (zram, pmem: SWP_SYNCHRONOUS_IO, written inside
+    # pageout, swap-in skips the swap cache and readahead), or "instant" (the
+    # teaching simplification the fast engine twins: every write completes inside
+    # pageout, no zeromap, swap-in with cluster readahead).  Config.from_host sets
+    # it from the host's swap areas.
+    swap_device: str = "instant"
     # RLIMIT_STACK and stack_guard_gap (mm/mmap.c): how far the stack may grow.
     rlimit_stack: int = 8 << 20
     stack_guard_gap: int = 256 << 12
@@ -126,6 +135,21 @@ class Config:
         return cls.build(**base)
 
     @classmethod
+    def from_host(cls, **overrides) -> Config:
+        """The linux profile configured from this host's settings (hostconfig.py):
+        THP mode, page-cluster, read_ahead_kb, fault_around_bytes, swappiness, CPU
+        count.  ``extra["host"]`` holds every setting read, ``extra["unsupported"]``
+        the ``Unsupported`` ones the model cannot follow (report them as skips)."""
+        from .hostconfig import host_knobs, read_host_settings
+        settings = read_host_settings()
+        knobs, unsupported = host_knobs(settings)
+        knobs.update(overrides)
+        cfg = cls.for_profile("linux", **knobs)
+        return dataclasses.replace(cfg, extra={"host": settings.as_dict(),
+                                               "unsupported": unsupported,
+                                               "knobs": knobs})
+
+    @classmethod
     def build(cls, **values) -> Config:
         names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
         unknown = sorted(set(values) - names)
@@ -157,6 +181,9 @@ class Config:
                                   "(4096 turns fault-around off)")
         if not 0 <= self.page_cluster <= 10:
             raise InvalidArgument("page_cluster must be between 0 and 10")
+        if self.swap_device not in ("instant", "async", "sync"):
+            raise InvalidArgument(f"swap_device={self.swap_device!r}; choose 'async' (a disk "
+                                  "or swap file), 'sync' (zram) or 'instant'")
         if not 0 <= self.swappiness <= 200:
             raise InvalidArgument("swappiness must be between 0 and 200")
         if self.tlb_entries < 0:

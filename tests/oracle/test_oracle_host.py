@@ -214,6 +214,38 @@ def test_thp(h: HostMachine) -> None:                                       # l
     assert t.touch(a, 2 * huge, write=True) == Delta(2, 0)    # parent reuses both PMDs
 
 
+def test_thp_reuse_natural_count_within_the_models_bound(h: HostMachine) -> None:
+    """The one "natural" check: no TLB flush, no fences.  On a VM whose TLB
+    fractures huge pages the kernel counts spurious write faults after the
+    reuse; the model states how many there can be at most, and the kernel must
+    fall inside (on a host that does not fracture: exactly the model's 2)."""
+    st = host_settings()
+    if st["thp"] not in ("madvise", "always") or st["thp_sizes"].get("2048kB") == "never":
+        pytest.skip(f"THP not available for madvise here: {st['thp']}, {st['thp_sizes']}")
+    import pagewalk as pw
+    from pagewalk.oracle.classify import StepClass, classify, natural_agrees
+    huge = 2 << 20
+    m = pw.Machine(memory="64MiB", thp="madvise")
+    for task_of in (h, m):
+        t = task_of.spawn("init")
+        raw = t.mmap(4 * huge)
+        a = (raw + huge - 1) & ~(huge - 1)
+        t.madvise(a, 2 * huge, "hugepage")
+        t.touch(a, 2 * huge, write=True)
+        c = t.fork()
+        c.touch(a, 2 * huge, write=True)
+        if task_of is h:
+            kernel = t.touch(a, 2 * huge, write=True, natural=True)
+        else:
+            with m.trace() as tr:
+                t.touch(a, 2 * huge, write=True)
+            faults = [f for f in tr.faults if f.pid == t.pid]
+            cl = classify(faults, touched=list(range(a, a + 2 * huge, PAGE)))
+    assert cl.kind is StepClass.SPURIOUS_TLB and cl.natural == (2, 1024)
+    assert natural_agrees(cl, kernel.min_flt), f"kernel {kernel}, model bound {cl.natural}"
+    assert kernel.maj_flt == 0
+
+
 # ---------------------------------------------------------------- files
 
 def test_file_fault_around_small_folios(h: HostMachine) -> None:           # i
@@ -258,8 +290,11 @@ def test_file_cold_readahead_one_major(h: HostMachine) -> None:            # j
     f.evict()
     a = t.mmap(L, prot="r", flags="private", file=f)
     d = t.touch(a, L)
-    assert d.maj_flt == 1
-    assert d.min_flt < 100
+    # io-timing: the first fault is major and starts the readahead; a later fault
+    # that finds its page still under that read waits, retries and counts as
+    # major too (FAULT_FLAG_TRIED), so only the first major is certain
+    assert d.maj_flt >= 1
+    assert d.min_flt + d.maj_flt < 100
 
 
 # ---------------------------------------------------------------- signals and errors

@@ -28,6 +28,9 @@ from ..units import parse_size
 from .mman import MAP, PROT, parse_map_flags, parse_prot, prot_to_vm
 from .traps import user_access
 
+# What a write access of touch() stores (the host probe stores the same byte).
+TOUCH_BYTE = b"\xa5"
+
 PAGE_SIZE = 4096
 
 
@@ -134,29 +137,48 @@ class Task:
     def touch(self, addr: int, length: int | str = PAGE_SIZE, write: bool = False,
               execute: bool = False) -> None:
         """One access (read, write or instruction fetch) to every page that
-        [addr, addr + length) overlaps, in address order."""
+        [addr, addr + length) overlaps, in address order.
+
+        A write access stores the byte 0xa5 (``TOUCH_BYTE``): at ``addr`` in the
+        first page and at the start of every later page, exactly as the host
+        oracle's probe does, so both sides hold the same bytes afterwards (and a
+        written page is never zero-filled)."""
         self._check_alive()
         addr, n = self._range(addr, length, "touch", aligned=False)
         first, last = addr >> 12, (addr + n - 1) >> 12
-        self._touch_pages(range(first, last + 1), bool(write), bool(execute))
+        self._touch_pages(range(first, last + 1), bool(write), bool(execute),
+                          first_offset=addr & 0xFFF, store=True)
 
     def touch_pages(self, vpns: Iterable[int], write: bool = False) -> None:
         """One access per virtual page number, in the order given (for strided or
-        random access patterns)."""
+        random access patterns); a write stores 0xa5 at each page's start."""
         self._check_alive()
         limit = self.machine.mode.address_limit >> 12
         vpns = list(vpns)
         for v in vpns:
             if not 0 <= v < limit:
                 raise InvalidArgument(f"page number {v:#x} is outside the address range")
-        self._touch_pages(vpns, bool(write), False)
+        self._touch_pages(vpns, bool(write), False, store=True)
 
-    def _touch_pages(self, vpns: Iterable[int], write: bool, execute: bool) -> None:
+    def _touch_pages(self, vpns: Iterable[int], write: bool, execute: bool,
+                     first_offset: int = 0, store: bool = False) -> None:
+        """The accesses; ``store``: a write access stores TOUCH_BYTE (touch),
+        otherwise it only faults the page in writable (MAP_POPULATE)."""
         mm = self.mm
         tlb = mm.tlb_w if write else mm.tlb_r
+        if not (write and store):
+            for vpn in vpns:
+                if execute or vpn not in tlb:   # the TLB fast path: a hit costs nothing
+                    user_access(self, vpn << 12, write, execute)
+            return
+        phys_write = self.machine.phys.write
+        off = first_offset
         for vpn in vpns:
-            if execute or vpn not in tlb:       # the TLB fast path: a hit costs nothing
-                user_access(self, vpn << 12, write, execute)
+            pfn = tlb.get(vpn)
+            if pfn is None:
+                pfn = user_access(self, vpn << 12, True, execute)
+            phys_write(pfn, off, TOUCH_BYTE)
+            off = 0
 
     def read(self, addr: int, n: int) -> bytes:
         """Read ``n`` bytes at ``addr`` (one read access per page touched)."""

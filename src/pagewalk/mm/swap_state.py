@@ -22,7 +22,7 @@ cluster, which is what a sequential read-back gets on the host.
 
 from __future__ import annotations
 
-from ..arch.pte import _D, _RW, pfn_pte
+from ..arch.pte import _D, _RW, is_swap_pte, pfn_pte
 from ..errors import KernelBug
 from .fault import VM_FAULT, FaultFlag, do_wp_page
 from .mm_types import MM
@@ -50,6 +50,24 @@ from .vma import VM_LOCKED, VM_WRITE
 
 _WRITE = int(FaultFlag.WRITE)
 _A = 0x20
+_ZERO_PAGE = bytes(4096)
+
+
+def _swapin_nr_pages(prev_offset: int, offset: int, hits: int, max_pages: int,
+                     prev_win: int) -> int:
+    """__swapin_nr_pages: the next readahead window from the hits of the last one
+    ("+ 2 ... just happens to work well"); no hits: only an adjacent fault reads 2."""
+    pages = hits + 2
+    if pages == 2:
+        if offset not in (prev_offset + 1, prev_offset - 1):
+            pages = 1
+    else:
+        roundup = 4
+        while roundup < pages:
+            roundup <<= 1
+        pages = roundup
+    pages = min(pages, max_pages)
+    return max(pages, prev_win // 2)                 # don't shrink readahead too fast
 
 
 class SwapSubsystem:
@@ -161,16 +179,39 @@ class SwapSubsystem:
 
     # -- I/O --------------------------------------------------------------------------
     def swap_writepage(self, page: Page) -> None:
-        """pageout of a swap-cache page: its bytes go to the slot (synchronously)."""
+        """pageout of a swap-cache page (swap_writeout): its bytes go to the slot.
+
+        swap_device "instant": written at once.  "async"/"sync": a zero-filled
+        page is only marked in the zeromap (no I/O, ``swpout_zero``); "async"
+        leaves the page under writeback (``PG_writeback``): reclaim must keep it
+        in the swap cache until ``end_writeback``."""
         m = self.machine
-        self.si.write(page.private, m.phys.contents(page.pfn))
+        data = m.phys.contents(page.pfn)
         page.flags &= ~PG_dirty
+        mode = m.config.swap_device
+        if mode != "instant" and data == _ZERO_PAGE:       # is_folio_zero_filled
+            self.si.set_zero(page.private)
+            m.vmstat["swpout_zero"] += 1
+            return
+        self.si.write(page.private, data)
         m.vmstat["pswpout"] += 1
         m.vmstat["pgpgout"] += 4
         m.vmstat["nr_written"] += 1
+        if mode == "async":
+            page.flags |= PG_writeback                      # the bio is in flight
+
+    def end_writeback(self, page: Page) -> None:
+        """folio_end_writeback: the write finished; the page stays in the swap cache,
+        clean, until a reclaim pass frees it (or a fault maps it again: minor)."""
+        page.flags &= ~PG_writeback
 
     def _swap_readpage(self, page: Page, entry: int) -> None:
         m = self.machine
+        if m.config.swap_device != "instant" and self.si.is_zero(entry):
+            m.phys.clear_page(page.pfn)                     # swap_read_folio_zeromap
+            page.flags |= PG_uptodate
+            m.vmstat["swpin_zero"] += 1
+            return
         data = self.si.read(entry)
         if data is None:
             m.phys.clear_page(page.pfn)
@@ -234,6 +275,47 @@ class SwapSubsystem:
         page, _ = self.read_swap_cache_async(entry)
         return page
 
+    def swap_vma_readahead(self, vmf, entry: int) -> Page | None:
+        """swap_vma_readahead (the default, vma_ra_enabled) with swap_vma_ra_win's
+        window: from the VMA's history (last fault address, window, readahead hits)
+        __swapin_nr_pages picks 1, 2, 4 ... up to 2**page_cluster pages; a fault
+        right after the last one starts the window at the fault, one right before
+        ends it there, any other centres it.  The window is clipped to the VMA and
+        to the fault's PMD, and every swap PTE in it is read into the swap cache."""
+        m = self.machine
+        vma, table, index = vmf.vma, vmf.table, vmf.index
+        faddr = vmf.address
+        max_win = 1 << min(m.config.page_cluster, 5)          # SWAP_RA_ORDER_CEILING
+        if max_win > 1:
+            prev, prev_win, hits = vma.swap_readahead_info
+            win = _swapin_nr_pages(prev >> 12, faddr >> 12, hits, max_win, prev_win)
+            vma.swap_readahead_info = (faddr, win, 0)
+        else:
+            win = 1
+        if win > 1:
+            if faddr == prev + 4096:
+                left = faddr
+            elif prev == faddr + 4096:
+                left = faddr - (win << 12) + 4096
+            else:
+                left = faddr - (((win - 1) // 2) << 12)
+            pmd = faddr & ~((1 << 21) - 1)
+            start = max(left, vma.vm_start, pmd, 0)
+            end = min(left + (win << 12), vma.vm_end, pmd + (1 << 21))
+            base = faddr - (index << 12)
+            for i in range((start - base) >> 12, (end - base) >> 12):
+                pte = table[i]
+                if i == index or not is_swap_pte(pte):
+                    continue
+                page, read = self.read_swap_cache_async(pte_to_swp_entry(pte))
+                if page is None:
+                    break                              # out of memory: stop reading ahead
+                if read:
+                    page.flags |= PG_readahead
+                    m.vmstat["swap_ra"] += 1
+        page, _ = self.read_swap_cache_async(entry, vmf.steps)
+        return page
+
     # -- the fault -------------------------------------------------------------------
     def do_swap_page(self, vmf) -> int:
         """A fault on a swap PTE: find or read the page, map it, drop the slot reference."""
@@ -246,16 +328,36 @@ class SwapSubsystem:
             raise KernelBug(f"swap entry {vmf.orig_pte:#x} without a swap area")
         entry = pte_to_swp_entry(vmf.orig_pte)
         ret = 0
+        sync_io = False
         vmf.steps.append("swap_cache_get_folio")
         page = self.cache.get(entry)
         if page is not None:
-            if page.flags & PG_readahead:
+            hit = bool(page.flags & PG_readahead)
+            if hit:
                 page.flags &= ~PG_readahead
                 m.vmstat["swap_ra_hit"] += 1
+                vmf.steps.append("swap_ra_hit")      # may still be under read I/O
+            if m.config.swap_device != "instant":   # swap_cache_get_folio: VMA history
+                _, win, hits = vma.swap_readahead_info
+                vma.swap_readahead_info = (vmf.address, win, min(hits + hit, 63))
             vmf.reason = "the page is in the swap cache (read ahead or not yet freed): no I/O"
+        elif m.config.swap_device == "sync" and self.si.count(entry) == 1:
+            # SWP_SYNCHRONOUS_IO: read just this page, around the swap cache
+            page, _ = self.read_swap_cache_async(entry, vmf.steps)
+            if page is None:
+                vmf.reason = "no memory to read the page back from swap"
+                return int(VM_FAULT.OOM)
+            sync_io = True
+            ret = int(VM_FAULT.MAJOR)
+            m.vmstat["pgmajfault"] += 1
+            vmf.reason = ("the page is on a synchronous swap device (zram): read it "
+                          "back at once, no readahead, not kept in the swap cache")
         else:
             vmf.steps.append("swapin_readahead")
-            page = self.swap_cluster_readahead(entry, vmf.steps)
+            if m.config.swap_device == "instant":
+                page = self.swap_cluster_readahead(entry, vmf.steps)
+            else:
+                page = self.swap_vma_readahead(vmf, entry)
             if page is None:
                 vmf.reason = "no memory to read the page back from swap"
                 return int(VM_FAULT.OOM)
@@ -268,7 +370,7 @@ class SwapSubsystem:
             return ret
         page.refcount += 1                           # the mapping's reference
         self.si.free(entry)                          # swap_free: the PTE no longer holds the slot
-        if self.should_try_to_free_swap(page, vma, vmf.flags):
+        if sync_io or self.should_try_to_free_swap(page, vma, vmf.flags):
             self.folio_free_swap(page)
         mm.add_rss(MM.ANONPAGES, 1)
         mm.add_rss(MM.SWAPENTS, -1)

@@ -45,7 +45,8 @@ def swp_offset(entry: int) -> int:
 class SwapInfo:
     """swap_info_struct: one swap area of ``nr_pages`` slots."""
 
-    __slots__ = ("cluster_next", "data", "inuse_pages", "nr_pages", "swap_map", "type")
+    __slots__ = ("cluster_next", "data", "inuse_pages", "nr_pages", "swap_map", "type",
+                 "zeromap")
 
     def __init__(self, nr_pages: int, swp_type: int = 0) -> None:
         if nr_pages < 2:
@@ -57,6 +58,7 @@ class SwapInfo:
         self.inuse_pages = 0
         self.cluster_next = 1
         self.data: dict[int, bytes] = {}
+        self.zeromap: set[int] = set()          # slots whose page was zero-filled: no I/O
 
     @property
     def max_slots(self) -> int:
@@ -92,6 +94,7 @@ class SwapInfo:
         """swap_entry_range_free: the slot's count and cache hold are both gone."""
         self.inuse_pages -= 1
         self.data.pop(offset, None)
+        self.zeromap.discard(offset)
 
     # -- counts --------------------------------------------------------------------
     def _offset(self, entry: int) -> int:
@@ -142,10 +145,20 @@ class SwapInfo:
     # -- contents -------------------------------------------------------------------
     def write(self, entry: int, data: bytes) -> None:
         offset = self._offset(entry)
+        self.zeromap.discard(offset)
         if any(data):
             self.data[offset] = data
         else:
             self.data.pop(offset, None)
+
+    def set_zero(self, entry: int) -> None:
+        """swap_zeromap_folio_set: the slot's page was all zeros; nothing is written."""
+        offset = self._offset(entry)
+        self.data.pop(offset, None)
+        self.zeromap.add(offset)
+
+    def is_zero(self, entry: int) -> bool:
+        return self._offset(entry) in self.zeromap
 
     def read(self, entry: int) -> bytes | None:
         """The slot's bytes (None: zeros)."""

@@ -94,8 +94,9 @@ class AnonVma:
 class VMA:
     """vm_area_struct: [vm_start, vm_end) with one set of flags and one backing."""
 
-    __slots__ = ("anon_vma", "anon_vma_chain", "name", "shmem", "vm_end", "vm_file",
-                 "vm_flags", "vm_mm", "vm_page_prot", "vm_pgoff", "vm_start")
+    __slots__ = ("anon_vma", "anon_vma_chain", "name", "shmem", "swap_readahead_info",
+                 "vm_end", "vm_file", "vm_flags", "vm_mm", "vm_page_prot", "vm_pgoff",
+                 "vm_start")
 
     def __init__(self, mm, start: int, end: int, flags: int, pgoff: int = 0,
                  file=None, name: str | None = None, page_prot: int = 0) -> None:
@@ -110,6 +111,8 @@ class VMA:
         self.name = name
         self.vm_page_prot = page_prot
         self.shmem = False
+        # swap_vma_readahead's history: (last fault address, window, readahead hits)
+        self.swap_readahead_info: tuple[int, int, int] = (0, 0, 0)
 
     def is_anonymous(self) -> bool:
         """vma_is_anonymous: no file behind it (shared anonymous memory has one: shmem)."""

@@ -61,6 +61,7 @@ from .page import (
     PG_swapbacked,
     PG_swapcache,
     PG_workingset,
+    PG_writeback,
 )
 from .pagetable import pte_range
 from .rmap import rmap_walk
@@ -350,6 +351,7 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
     swap = machine.swap
     vmstat = machine.vmstat
     freed = 0
+    in_flight: list[Page] = []
     log = machine.reclaim.victims
     for page in pages:
         if page.order and page.flags & PG_anon:
@@ -394,6 +396,10 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
             wrote = True
             if page.flags & PG_swapcache:
                 swap.swap_writepage(page)
+                if page.flags & PG_writeback:        # async device: keep it until written
+                    putback(machine, page, False)
+                    in_flight.append(page)
+                    continue
             elif not page.flags & PG_anon:
                 if not sc.kswapd:
                     # Only kswapd writes file pages back; direct reclaim and
@@ -421,6 +427,8 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
         page.flags &= ~(PG_active | PG_referenced | PG_workingset)
         put_page(machine, page)
         freed += 1
+    for page in in_flight:        # the writes complete: clean swap-cache pages on the
+        swap.end_writeback(page)  # inactive list, for the next reclaim pass to free
     return freed
 
 

@@ -4,7 +4,9 @@
 each task is a real process running ``probe.c``.  Every operation reports the
 page faults (``getrusage`` ``ru_minflt``/``ru_majflt``) of that operation
 alone; the probe keeps its own memory fault-free around measured steps, also
-right after fork and exec.
+right after fork and exec, flushes its TLB before each measured step and
+fences each store of a touch, so a step counts the kernel's logical faults
+(no spurious faults from stale TLB entries; see probe.c).
 
 Contracts:
 
@@ -312,11 +314,18 @@ class HostTask:
         self._call("msync", hex(addr), _num(length), mode)
 
     def touch(self, addr: int, length: int | str, write: bool = False, stride: int = PAGE,
-              reverse: bool = False) -> Delta:
+              reverse: bool = False, natural: bool = False) -> Delta:
         """One access (read, or write of 0xa5) per page of [addr, addr+length)
-        (per ``stride`` bytes if given); returns the faults."""
+        (per ``stride`` bytes if given); returns the faults.
+
+        By default the count is the kernel's logical one: the probe flushes the
+        process's TLB before the step and fences every store, so no stale TLB
+        entry adds a spurious fault.  ``natural=True`` measures as a plain
+        program would run (no flush, no fences): after a huge-page reuse on a
+        VM that fractures huge pages in the TLB it may count spurious write
+        faults (see ``pagewalk.oracle.classify``)."""
         self._call("touch", hex(addr), _num(length), "w" if write else "r", stride,
-                   "rev" if reverse else "fwd")
+                   "rev" if reverse else "fwd", "natural" if natural else "fenced")
         return self.last
 
     def read(self, addr: int, n: int) -> bytes:
@@ -412,6 +421,16 @@ class HostTask:
 
     def maps(self) -> str:
         return Path(f"/proc/{self.pid}/maps").read_text()
+
+    def present_pages(self, addr: int, length: int | str) -> int:
+        """How many pages of [addr, addr+length) have a present PTE (or PMD):
+        bit 63 of /proc/PID/pagemap (readable without privileges)."""
+        first, last = addr // PAGE, (addr + _num(length) - 1) // PAGE
+        with open(f"/proc/{self.pid}/pagemap", "rb") as f:
+            f.seek(first * 8)
+            raw = f.read((last - first + 1) * 8)
+        return sum(int.from_bytes(raw[i:i + 8], "little") >> 63
+                   for i in range(0, len(raw), 8))
 
     def smaps_rollup(self) -> dict[str, int]:
         out = {}
@@ -529,6 +548,9 @@ class HostMachine:
                 piece = view[off:off + step]
                 while piece:
                     piece = piece[os.write(fd, piece):]
+            # Written back now: the flusher will not lock these folios for
+            # writeback later, when fault-around would skip a locked one.
+            os.fsync(fd)
         finally:
             os.close(fd)
         return HostFile(self, path, len(data))

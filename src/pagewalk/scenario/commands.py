@@ -246,13 +246,28 @@ def register(app: typer.Typer) -> None:
         repeat: Annotated[int, typer.Option(
             "--repeat", "-n", min=1, help="Host runs, each in fresh processes.")] = 3,
         match_host: Annotated[bool, typer.Option(
-            "--match-host", help="Configure the model from the host's settings (thp, "
-                                 "read_ahead_kb, page_cluster, fault_around_bytes).")] = False,
+            "--match-host/--no-match-host",
+            help="Configure the model from the host's settings (pw.Config.from_host: thp, "
+                 "read_ahead_kb, page_cluster, fault_around_bytes, swappiness, cpus); "
+                 "on by default.")] = True,
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+        swapfile: Annotated[str | None, typer.Option(
+            "--swapfile", metavar="SIZE",
+            help="Root only: validate on a temporary swap file of this size (e.g. 1GiB), "
+                 "turned off and deleted afterwards, also on error or Ctrl-C.")] = None,
     ) -> None:
         """Run a scenario on this host's Linux kernel and in pagewalk; compare step by step."""
         scn = resolve(scenario)
-        v = validate(scn, repeat=repeat, match_host=match_host)
+        if swapfile is not None:
+            from ..oracle.swapfile import SwapfileError, temporary_swapfile
+            try:
+                with temporary_swapfile(swapfile):
+                    v = validate(scn, repeat=repeat, match_host=match_host)
+            except (SwapfileError, ValueError) as e:
+                typer.echo(f"pagewalk validate: {e}", err=True)
+                raise typer.Exit(2) from None
+        else:
+            v = validate(scn, repeat=repeat, match_host=match_host)
         if as_json:
             typer.echo(json.dumps(v.to_dict(), indent=2, default=str, ensure_ascii=False))
             raise typer.Exit(0 if v.ok else 1)
