@@ -54,6 +54,14 @@ class Config:
     # RLIMIT_STACK and stack_guard_gap (mm/mmap.c): how far the stack may grow.
     rlimit_stack: int = 8 << 20
     stack_guard_gap: int = 256 << 12
+    # RLIMIT_MEMLOCK (8 MiB by default since 5.16) and whether the task has
+    # CAP_IPC_LOCK (root does: then the limit does not apply): mlock, mlockall,
+    # MAP_LOCKED and the growth of locked mappings.
+    rlimit_memlock: int = 8 << 20
+    cap_ipc_lock: bool = False
+    # CONFIG_MEM_SOFT_DIRTY: per-PTE soft-dirty bits, clear_refs 4, pagemap bit 55.
+    # Off on this project's hosts (their kernels are built without it).
+    soft_dirty: bool = False
     # Size of the initial stack VMA set up at exec (setup_arg_pages: 128 KiB + args).
     initial_stack: int = 132 << 10
     # TLB size with FIFO replacement; 0: a software TLB without a limit.
@@ -112,7 +120,7 @@ class Config:
             raise InvalidArgument(f"unknown machine setting(s) {', '.join(unknown)}; "
                                   f"known settings: {', '.join(sorted(names))}")
         for key in ("memory", "swap", "rlimit_stack", "stack_guard_gap", "fault_around_bytes",
-                    "initial_stack"):
+                    "initial_stack", "rlimit_memlock"):
             if key in values:
                 values[key] = parse_size(values[key], key)
         cfg = cls(**values)

@@ -182,8 +182,10 @@ class Machine:
         for vma in old.mmap:
             if vma.vm_flags & VM.DONTCOPY:
                 continue
-            new = VMA(mm, vma.vm_start, vma.vm_end, vma.vm_flags, vma.vm_pgoff, vma.vm_file,
-                      vma.name, vma.vm_page_prot)
+            # dup_mmap: locks are not inherited (VM_LOCKED and VM_LOCKONFAULT cleared)
+            new = VMA(mm, vma.vm_start, vma.vm_end,
+                      vma.vm_flags & ~(VM.LOCKED | VM.LOCKONFAULT), vma.vm_pgoff,
+                      vma.vm_file, vma.name, vma.vm_page_prot)
             new.shmem = vma.shmem
             mm.mmap.insert(new)
             if vma.vm_file is not None:

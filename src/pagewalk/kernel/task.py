@@ -257,12 +257,18 @@ class Task:
             if start is None:
                 raise SyscallError(E.ENOMEM, f"mmap: no free range of {length:#x} bytes")
         vm_flags = prot_to_vm(prot_v) | 0x10 | 0x20 | 0x40 | 0x8000000   # MAY* | SOFTDIRTY
+        vm_flags |= mm.def_flags            # mlockall(MCL_FUTURE)
         if flags_v & MAP.SHARED:
             vm_flags |= 0x8 | 0x80                  # VM_SHARED | VM_MAYSHARE
         if flags_v & MAP.GROWSDOWN:
             vm_flags |= 0x100
         if flags_v & MAP.LOCKED:
             vm_flags |= 0x2000
+        if vm_flags & 0x2000:
+            from ..mm.mlock import mlock_future_ok
+            if not mlock_future_ok(self, length):
+                raise SyscallError(E.EAGAIN, f"mmap: locking {length:#x} more bytes would "
+                                   "exceed RLIMIT_MEMLOCK")
         if flags_v & MAP.NORESERVE:
             vm_flags |= 0x200000
         shmem = False
@@ -275,7 +281,7 @@ class Task:
             shmem = file.shmem
         vma = mmap_region(mm, start, length, vm_flags, file, pgoff, shmem=shmem)
         del vma
-        if flags_v & MAP.POPULATE or flags_v & MAP.LOCKED:
+        if flags_v & MAP.POPULATE or (vm_flags & 0x2000 and not vm_flags & 0x80000):
             self.machine.populate(self, start, length,
                                   write=bool(prot_v & PROT.WRITE) and not flags_v & MAP.SHARED)
         return start
@@ -291,11 +297,20 @@ class Task:
         self._check_alive()
         addr, n = self._range(addr, length, "mprotect", aligned=True)
         prot_v = parse_prot(prot)
-        err = do_mprotect(self.mm, addr, addr + page_align(n), prot_to_vm(prot_v))
+        end = addr + page_align(n)
+        # mprotect_fixup: a locked VMA that becomes writable is populated (COW broken)
+        lock_ro = [(max(v.vm_start, addr), min(v.vm_end, end))
+                   for v in self.mm.mmap.overlapping(addr, end)
+                   if v.vm_flags & (0x2 | 0x8 | 0x2000) == 0x2000]
+        err = do_mprotect(self.mm, addr, end, prot_to_vm(prot_v))
         if err:
             raise SyscallError(err, f"mprotect [{addr:#x}, +{n:#x}): "
                                + ("part of the range is not mapped" if err == E.ENOMEM
                                   else "the mapping does not allow that protection"))
+        if prot_v & PROT.WRITE and lock_ro:
+            from ..mm.mlock import mm_populate
+            for lo, hi in lock_ro:
+                mm_populate(self, lo, hi, ignore_errors=True)
 
     def madvise(self, addr: int, length: int | str, advice: str) -> None:
         """madvise(2) with advice "dontneed", "free", "pageout", "willneed", "random",
@@ -351,6 +366,77 @@ class Task:
         old = self.mm.brk
         self.brk(old + increment)
         return old
+
+    def mremap(self, old_addr: int, old_len: int | str, new_len: int | str,
+               flags: str | int = "", new_addr: int | None = None) -> int:
+        """mremap(2): grow, shrink or move [old_addr, +old_len); returns the new address.
+        ``flags``: "" (in place only), "maymove", "maymove|fixed" (to ``new_addr``),
+        "maymove|dontunmap" and "maymove|fixed|dontunmap". Moving moves page tables,
+        not pages (mm/mremap.py)."""
+        from ..mm.mremap import do_mremap, parse_mremap_flags
+        self._check_alive()
+        flags_v = parse_mremap_flags(flags)
+        self._addr(old_addr, "mremap old_addr")
+        o = parse_size(old_len, "mremap old_len")
+        n = parse_size(new_len, "mremap new_len")
+        if new_addr is not None:
+            self._addr(new_addr, "mremap new_addr")
+        return do_mremap(self, old_addr, o, n, flags_v, new_addr)
+
+    def _lock_range(self, addr: int, length: int | str, what: str) -> tuple[int, int]:
+        self._addr(addr)
+        n = parse_size(length, f"{what} length")
+        if addr + n > self.machine.mode.address_limit:
+            raise InvalidArgument(f"{what}: [{addr:#x}, +{n:#x}) wraps past the end of the "
+                                  "address space")
+        return addr, n
+
+    def mlock(self, addr: int, length: int | str) -> None:
+        """mlock(2): lock and populate the pages of [addr, +length) (rounded to pages)."""
+        self.mlock2(addr, length, "")
+
+    def mlock2(self, addr: int, length: int | str, flags: str | int = "") -> None:
+        """mlock2(2); flags "" or "onfault" (lock pages as they are faulted in)."""
+        from ..mm.mlock import MLOCK_ONFAULT, do_mlock
+        from ..mm.vma import VM
+        self._check_alive()
+        if flags in ("", 0):
+            fl = 0
+        elif flags in ("onfault", "mlock_onfault", MLOCK_ONFAULT):
+            fl = int(VM.LOCKONFAULT)
+        else:
+            raise InvalidArgument(f"mlock2: flags {flags!r}; give '' or 'onfault'")
+        addr, n = self._lock_range(addr, length, "mlock")
+        err = do_mlock(self, addr, n, fl)
+        if err:
+            raise SyscallError(err, f"mlock [{addr:#x}, +{n:#x}): "
+                               + ("part of the range is not mapped or cannot be populated"
+                                  if err == E.ENOMEM else "failed"))
+
+    def munlock(self, addr: int, length: int | str) -> None:
+        """munlock(2)."""
+        from ..mm.mlock import do_munlock
+        self._check_alive()
+        addr, n = self._lock_range(addr, length, "munlock")
+        err = do_munlock(self, addr, n)
+        if err:
+            raise SyscallError(err, f"munlock [{addr:#x}, +{n:#x}): part of the range is "
+                               "not mapped")
+
+    def mlockall(self, flags: str | int = "current|future") -> None:
+        """mlockall(2): "current", "future", "onfault" joined by "|"."""
+        from ..mm.mlock import do_mlockall, parse_mlockall_flags
+        self._check_alive()
+        err = do_mlockall(self, parse_mlockall_flags(flags))
+        if err:
+            raise SyscallError(err, "mlockall: the address space is larger than "
+                               "RLIMIT_MEMLOCK")
+
+    def munlockall(self) -> None:
+        """munlockall(2)."""
+        from ..mm.mlock import do_munlockall
+        self._check_alive()
+        do_munlockall(self)
 
     # -- processes -----------------------------------------------------------------------
     def fork(self, name: str | None = None) -> Task:

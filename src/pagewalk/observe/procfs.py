@@ -90,6 +90,7 @@ def smaps_counts(task, vma) -> dict[str, int]:
             pss += 4
     c["Pss"] = int(pss)
     c["SwapPss"] = int(swap_pss)
+    c["Locked"] = c["Pss"] if vma.vm_flags & VM.LOCKED else 0
     return c
 
 
@@ -110,7 +111,8 @@ def show_smaps(task) -> str:
 _MNEMONICS = [(VM.READ, "rd"), (VM.WRITE, "wr"), (VM.EXEC, "ex"), (VM.SHARED, "sh"),
               (VM.MAYREAD, "mr"), (VM.MAYWRITE, "mw"), (VM.MAYEXEC, "me"), (VM.MAYSHARE, "ms"),
               (VM.GROWSDOWN, "gd"), (VM.LOCKED, "lo"), (VM.SEQ_READ, "sr"),
-              (VM.RAND_READ, "rr"), (VM.DONTCOPY, "dc"), (VM.ACCOUNT, "ac"),
+              (VM.RAND_READ, "rr"), (VM.DONTCOPY, "dc"), (VM.DONTEXPAND, "de"),
+              (VM.LOCKONFAULT, "lf"), (VM.ACCOUNT, "ac"),
               (VM.NORESERVE, "nr"), (VM.WIPEONFORK, "wf"), (VM.SOFTDIRTY, "sd"),
               (VM.HUGEPAGE, "hg"), (VM.NOHUGEPAGE, "nh")]
 
@@ -210,6 +212,7 @@ def show_status(task) -> str:
         data = sum(v.pages() for v in mm.mmap
                    if (v.vm_flags & (VM.WRITE | VM.SHARED | VM.GROWSDOWN)) == VM.WRITE) * 4
         lines += [f"VmPeak:\t{total:8} kB", f"VmSize:\t{total:8} kB",
+                  f"VmLck:\t{sum(v.pages() for v in mm.mmap if v.vm_flags & VM.LOCKED) * 4:8} kB",
                   f"VmHWM:\t{max(mm.hiwater_rss, mm.get_rss()) * 4:8} kB",
                   f"VmRSS:\t{mm.get_rss() * 4:8} kB",
                   f"RssAnon:\t{mm.rss[MM.ANONPAGES] * 4:8} kB",
@@ -247,6 +250,8 @@ def meminfo(machine) -> dict[str, int]:
         "Inactive(anon)": lru.count("inactive_anon") * kb,
         "Active(file)": lru.count("active_file") * kb,
         "Inactive(file)": lru.count("inactive_file") * kb,
+        "Unevictable": lru.count("unevictable") * kb,
+        "Mlocked": lru.count("unevictable") * kb,
         "SwapTotal": machine.config.swap // 1024,
         "SwapFree": getattr(sw, "nr_free_slots", lambda: machine.config.swap // 4096)() * kb,
         "Dirty": getattr(fm, "nr_dirty", lambda: 0)() * kb,
