@@ -383,6 +383,15 @@ class Task:
             self._addr(new_addr, "mremap new_addr")
         return do_mremap(self, old_addr, o, n, flags_v, new_addr)
 
+    def mincore(self, addr: int, length: int | str) -> list[int]:
+        """mincore(2): one value per page of [addr, +length): 1 resident, 0 not
+        (ENOMEM over unmapped pages, EINVAL for an unaligned address)."""
+        from ..mm.mincore import do_mincore
+        self._check_alive()
+        self._addr(addr)
+        n = parse_size(length, "mincore length")
+        return do_mincore(self, addr, n)
+
     def _lock_range(self, addr: int, length: int | str, what: str) -> tuple[int, int]:
         self._addr(addr)
         n = parse_size(length, f"{what} length")
