@@ -123,7 +123,8 @@ class Machine:
 
     def populate(self, task: Task, start: int, length: int, write: bool) -> None:
         """MAP_POPULATE / MAP_LOCKED: fault the range in now (populate_vma_page_range)."""
-        task._touch_pages(range(start >> 12, (start + length) >> 12), write, False)
+        from .mm.gup import populate_range
+        populate_range(task, start, start + length, write)
 
     # -- tasks --------------------------------------------------------------------------
     def _new_mm(self) -> MmStruct:

@@ -130,6 +130,18 @@ class Task:
                                   "address space")
         return addr, n
 
+    def _zero_length(self, addr: int, length: int | str, what: str) -> bool:
+        """madvise, mprotect, msync, mlock, munlock of 0 bytes: the address must still be
+        page aligned (EINVAL), then the call succeeds and does nothing."""
+        n = parse_size(length, f"{what} length")
+        if n:
+            return False
+        self._addr(addr)
+        if addr % PAGE_SIZE:
+            raise InvalidArgument(f"{what}: address {addr:#x} is not page aligned; "
+                                  f"use a multiple of 4096 (e.g. {addr & ~0xFFF:#x})")
+        return True
+
     # -- memory accesses -------------------------------------------------------------
     def touch(self, addr: int, length: int | str = PAGE_SIZE, write: bool = False,
               execute: bool = False) -> None:
@@ -295,8 +307,10 @@ class Task:
     def mprotect(self, addr: int, length: int | str, prot: str | int) -> None:
         """mprotect(2): ENOMEM if part of the range is unmapped (nothing changes then)."""
         self._check_alive()
-        addr, n = self._range(addr, length, "mprotect", aligned=True)
         prot_v = parse_prot(prot)
+        if self._zero_length(addr, length, "mprotect"):
+            return
+        addr, n = self._range(addr, length, "mprotect", aligned=True)
         end = addr + page_align(n)
         # mprotect_fixup: a locked VMA that becomes writable is populated (COW broken)
         lock_ro = [(max(v.vm_start, addr), min(v.vm_end, end))
@@ -316,11 +330,23 @@ class Task:
         """madvise(2) with advice "dontneed", "free", "pageout", "willneed", "random",
         "sequential", "hugepage", "nohugepage", "cold", ..."""
         self._check_alive()
-        addr, n = self._range(addr, length, "madvise", aligned=True)
         if not isinstance(advice, str) or advice.lower().removeprefix("madv_") not in ADVICE:
             raise InvalidArgument(f"madvise: unknown advice {advice!r}; choose one of "
                                   + ", ".join(ADVICE))
         advice = advice.lower().removeprefix("madv_")
+        if self._zero_length(addr, length, "madvise"):
+            return
+        addr, n = self._range(addr, length, "madvise", aligned=True)
+        if advice in ("populate_read", "populate_write"):
+            from ..mm.gup import madvise_populate
+            err = madvise_populate(self, addr, addr + page_align(n), advice == "populate_write")
+            if err:
+                raise SyscallError(err, f"madvise [{addr:#x}, +{n:#x}) {advice}: " + {
+                    E.ENOMEM: "part of the range is not mapped (what comes before it "
+                              "was populated)",
+                    E.EINVAL: "the mapping does not allow that access",
+                    E.EFAULT: "a page lies beyond the end of its file"}[err])
+            return
         err = do_madvise(self.mm, addr, addr + page_align(n), advice)
         if err:
             raise SyscallError(err, f"madvise [{addr:#x}, +{n:#x}) {advice}: "
@@ -331,10 +357,12 @@ class Task:
         """msync(2): write back the range's dirty shared file pages; their entries
         become clean and read-only again, so the next write faults (write-notify)."""
         self._check_alive()
-        addr, n = self._range(addr, length, "msync", aligned=True)
         if flags not in ("sync", "async", "invalidate"):
             raise InvalidArgument(f"msync: flags {flags!r}; choose 'sync', 'async' or "
                                   "'invalidate'")
+        if self._zero_length(addr, length, "msync"):
+            return
+        addr, n = self._range(addr, length, "msync", aligned=True)
         if flags == "async":                # MS_ASYNC starts nothing since 2.6.19
             return
         err = self.machine.filemap.msync(self.mm, addr, addr + page_align(n))
