@@ -420,6 +420,13 @@ class Task:
         n = parse_size(length, "mincore length")
         return do_mincore(self, addr, n)
 
+    def clear_refs(self, value: int | str) -> None:
+        """Write ``value`` to /proc/PID/clear_refs: 1 all, 2 anon, 3 file (clear the
+        accessed bits), 4 soft-dirty, 5 reset the peak RSS (VmHWM)."""
+        from ..mm.clear_refs import clear_refs, parse_clear_refs
+        self._check_alive()
+        clear_refs(self, parse_clear_refs(value))
+
     def _lock_range(self, addr: int, length: int | str, what: str) -> tuple[int, int]:
         self._addr(addr)
         n = parse_size(length, f"{what} length")

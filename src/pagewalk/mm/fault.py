@@ -214,6 +214,9 @@ def handle_mm_fault(vmf: FaultContext) -> int:
     vmf.steps.append("handle_mm_fault")
     ret = __handle_mm_fault(vmf)
     vmf.ret = ret
+    if vmf.flags & _WRITE and not ret & VM_FAULT_ERROR and vmf.task.machine.config.soft_dirty:
+        from .soft_dirty import fault_mksoft_dirty
+        fault_mksoft_dirty(vmf)
     if vmf.vma.vm_flags & VM_LOCKED and not ret & VM_FAULT_ERROR:
         from .mlock import mlock_fault_page
         mlock_fault_page(vmf)

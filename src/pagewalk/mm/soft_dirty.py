@@ -27,3 +27,23 @@ def pte_soft_dirty(pte: int) -> bool:
 
 def pte_clear_soft_dirty(pte: int) -> int:
     return pte & ~_PAGE_SOFT_DIRTY
+
+
+def vma_soft_dirty_enabled(vma) -> bool:
+    """Is the kernel tracking writes to ``vma`` (soft-dirty on, VM_SOFTDIRTY clear)?
+    Then mprotect may not make a PTE writable in advance (can_change_pte_writable)."""
+    return bool(vma.vm_mm.machine.config.soft_dirty and not vma.vm_flags & 0x8000000)
+
+
+def fault_mksoft_dirty(vmf) -> None:
+    """A write fault made the entry dirty: pte_mkdirty sets the soft-dirty bit too."""
+    from ..arch.pte import _PSE
+    from .pagetable import walk
+    mm = vmf.vma.vm_mm
+    found = walk(mm, vmf.address, level=-2)
+    if found is not None and found[0][found[1]] & _PSE:
+        found[0][found[1]] |= _PAGE_SOFT_DIRTY
+        return
+    found = walk(mm, vmf.address)
+    if found is not None and found[0][found[1]] & 1:
+        found[0][found[1]] |= _PAGE_SOFT_DIRTY

@@ -104,7 +104,10 @@ def show_smaps(task) -> str:
         out.append(f"{'KernelPageSize:':<16}{4:>8} kB\n{'MMUPageSize:':<16}{4:>8} kB\n")
         for k, v in c.items():
             out.append(f"{k + ':':<16}{v:>8} kB\n")
-        out.append(f"VmFlags: {_vmflags(vma.vm_flags)}\n")
+        flags = vma.vm_flags
+        if not task.machine.config.soft_dirty:      # VM_SOFTDIRTY is 0 without the config
+            flags &= ~VM.SOFTDIRTY
+        out.append(f"VmFlags: {_vmflags(flags)}\n")
     return "".join(out)
 
 
@@ -147,6 +150,7 @@ class PageInfo:
     swap_type: int | None
     swap_offset: int | None
     raw: int
+    soft_dirty: bool = False      # bit 55: written since the last clear_refs 4
 
     @property
     def accessed(self) -> bool:
@@ -189,7 +193,9 @@ def pagemap_entry(task, addr: int) -> PageInfo:
         raw |= 1 << 61
     if exclusive:
         raw |= 1 << 56
-    if in_vma and vma.vm_flags & VM.SOFTDIRTY:
+    soft_dirty = bool(machine.config.soft_dirty and (
+        (in_vma and vma.vm_flags & VM.SOFTDIRTY) or (pte and pte & (1 << 58))))
+    if soft_dirty:
         raw |= 1 << 55
     return PageInfo(
         address=addr, present=present, swapped=swapped, pfn=pfn, zero_page=zero,
@@ -198,7 +204,8 @@ def pagemap_entry(task, addr: int) -> PageInfo:
         refcount=page.refcount if page is not None else 0,
         mapcount=page.mapcount if page is not None else 0,
         swap_type=pte_swp_type(pte) if swapped else None,
-        swap_offset=pte_swp_offset(pte) if swapped else None, raw=raw)
+        swap_offset=pte_swp_offset(pte) if swapped else None, raw=raw,
+        soft_dirty=soft_dirty)
 
 
 def show_status(task) -> str:
