@@ -302,6 +302,10 @@ class Task:
         """munmap(2)."""
         self._check_alive()
         addr, n = self._range(addr, length, "munmap", aligned=True)
+        task_size = self.mm.task_size
+        if addr > task_size or page_align(n) > task_size - addr:
+            raise InvalidArgument(f"munmap: [{addr:#x}, +{n:#x}) goes beyond TASK_SIZE "
+                                  f"{task_size:#x}")
         do_munmap(self.mm, addr, page_align(n))
 
     def mprotect(self, addr: int, length: int | str, prot: str | int) -> None:
@@ -310,6 +314,10 @@ class Task:
         prot_v = parse_prot(prot)
         if self._zero_length(addr, length, "mprotect"):
             return
+        if isinstance(addr, int) and addr + page_align(parse_size(length, "mprotect length")) \
+                > self.machine.mode.address_limit and not addr % PAGE_SIZE:
+            raise SyscallError(E.ENOMEM, f"mprotect: [{addr:#x}, +{length}) wraps past the "
+                               "end of the address space")
         addr, n = self._range(addr, length, "mprotect", aligned=True)
         end = addr + page_align(n)
         # mprotect_fixup: a locked VMA that becomes writable is populated (COW broken)
