@@ -280,6 +280,11 @@ class Machine:
         for t in self.tracers:
             t.faults.append(rec)
 
+    def record_event(self, name: str, **fields) -> None:
+        """A system call's tracepoint (mremap, mlock, populate): for --explain."""
+        for t in self.tracers:
+            t.events.append((name, fields))
+
     def record_gp(self, task: Task, address: int, sig) -> None:
         rec = FaultRecord(pid=task.pid, address=address, error_code=None,
                           handler="exc_general_protection", steps=("exc_general_protection",),

@@ -50,6 +50,7 @@ def faultin_range(task, vma: VMA, start: int, end: int, write: bool) -> int:
 def madvise_populate(task, start: int, end: int, write: bool) -> int:
     """MADV_POPULATE_(READ|WRITE) over [start, end): 0 or an errno."""
     mm = task.mm
+    task.machine.record_event("populate", start=start, length=end - start, write=write)
     pos = start
     while pos < end:
         vma = mm.mmap.find_vma(pos)

@@ -211,6 +211,8 @@ def do_mlock(task, start: int, length: int, flags: int) -> int:
     if not mlock_future_ok(task, extra):
         return errno.ENOMEM
     err = apply_vma_lock_flags(mm, start, end, int(VM.LOCKED) | flags)
+    task.machine.record_event("mlock", start=start, length=end - start,
+                              onfault=bool(flags & VM.LOCKONFAULT))
     if err:
         return err
     return mm_populate(task, start, end, ignore_errors=False)
@@ -234,6 +236,7 @@ def do_mlockall(task, flags: int) -> int:
     to_add = int(VM.LOCKED) | (int(VM.LOCKONFAULT) if flags & MCL_ONFAULT else 0)
     if flags & MCL_FUTURE:
         mm.def_flags |= to_add
+    task.machine.record_event("mlockall", flags=flags)
     if flags & MCL_CURRENT:
         for vma in list(mm.mmap):
             if mm.mmap.find_vma(vma.vm_start) is not vma:

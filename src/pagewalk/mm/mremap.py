@@ -78,7 +78,17 @@ def _fail(err: int, why: str) -> SyscallError:
 
 def do_mremap(task, addr: int, old_len: int, new_len: int, flags: int,
               new_addr: int | None) -> int:
-    """sys_mremap; returns the new address or raises with the kernel's errno."""
+    """sys_mremap; returns the new address or raises with the kernel's errno. A
+    tracepoint event ("mremap", {...}) tells --explain what moved."""
+    stats = {"ptes": 0, "tables": 0, "huge": 0, "how": "moved"}
+    new = _do_mremap(task, addr, old_len, new_len, flags, new_addr, stats)
+    task.machine.record_event("mremap", old=addr, old_len=page_align(old_len),
+                              new=new, new_len=page_align(new_len), **stats)
+    return new
+
+
+def _do_mremap(task, addr: int, old_len: int, new_len: int, flags: int,
+               new_addr: int | None, stats: dict) -> int:
     mm = task.mm
     task_size = mm.task_size
     if flags & MREMAP_FIXED and not flags & MREMAP_MAYMOVE:
@@ -109,10 +119,11 @@ def do_mremap(task, addr: int, old_len: int, new_len: int, flags: int,
         raise _fail(errno.EINVAL, "old_len 0 (duplicate a mapping) works only for "
                     "shared mappings")
     if fixed and old_len == new_len:
-        return _move_multi(task, addr, old_len, new_addr, flags)
+        return _move_multi(task, addr, old_len, new_addr, flags, stats)
     if fixed or flags & MREMAP_DONTUNMAP:
-        return _mremap_to(task, vma, addr, old_len, new_len, new_addr, flags)
+        return _mremap_to(task, vma, addr, old_len, new_len, new_addr, flags, stats)
     if old_len >= new_len:                  # shrinking always works, across any VMAs
+        stats["how"] = "shrunk in place" if old_len > new_len else "unchanged"
         if old_len > new_len:
             do_munmap(mm, addr + new_len, old_len - new_len)
         return addr
@@ -120,6 +131,7 @@ def do_mremap(task, addr: int, old_len: int, new_len: int, flags: int,
     delta = new_len - old_len
     if addr + old_len == vma.vm_end and _vma_expandable(mm, vma, delta):
         end = vma.vm_end
+        stats["how"] = "grown in place"
         vma.vm_end += delta                 # vma_merge_extend
         merged = try_merge_around(mm, vma)
         if merged.vm_flags & VM.LOCKED:
@@ -129,7 +141,7 @@ def do_mremap(task, addr: int, old_len: int, new_len: int, flags: int,
         raise SyscallError(errno.ENOMEM, f"mremap: cannot grow [{addr:#x}, +{old_len:#x}) in "
                            "place (the next mapping is in the way); pass flags='maymove'")
     target = _unmapped_area(task, vma, new_len)
-    return move_vma(task, vma, addr, old_len, new_len, target, flags)
+    return move_vma(task, vma, addr, old_len, new_len, target, flags, stats)
 
 
 def _vma_to_resize(task, vma: VMA, addr: int, old_len: int, new_len: int) -> None:
@@ -166,7 +178,7 @@ def _unmapped_area(task, vma: VMA, length: int) -> int:
 
 
 def _mremap_to(task, vma: VMA, addr: int, old_len: int, new_len: int,
-               new_addr: int | None, flags: int) -> int:
+               new_addr: int | None, flags: int, stats: dict) -> int:
     """mremap_to: move to ``new_addr`` (FIXED) or anywhere (DONTUNMAP)."""
     mm = task.mm
     use_len = min(old_len, new_len)
@@ -179,10 +191,11 @@ def _mremap_to(task, vma: VMA, addr: int, old_len: int, new_len: int,
     vma = mm.mmap.find_vma(addr)
     if not flags & MREMAP_FIXED:
         new_addr = _unmapped_area(task, vma, new_len)
-    return move_vma(task, vma, addr, old_len, new_len, new_addr, flags)
+    return move_vma(task, vma, addr, old_len, new_len, new_addr, flags, stats)
 
 
-def _move_multi(task, addr: int, length: int, new_addr: int, flags: int) -> int:
+def _move_multi(task, addr: int, length: int, new_addr: int, flags: int,
+                stats: dict) -> int:
     """A move-only MREMAP_FIXED: every VMA piece in [addr, +length) goes to the same
     offset from new_addr; holes stay holes (6.17 remap_move)."""
     mm = task.mm
@@ -191,7 +204,7 @@ def _move_multi(task, addr: int, length: int, new_addr: int, flags: int) -> int:
     do_munmap(mm, new_addr, length)
     for lo, hi in pieces:
         vma = mm.mmap.find_vma(lo)
-        move_vma(task, vma, lo, hi - lo, hi - lo, new_addr + (lo - addr), flags)
+        move_vma(task, vma, lo, hi - lo, hi - lo, new_addr + (lo - addr), flags, stats)
     return new_addr
 
 
@@ -212,12 +225,15 @@ def copy_vma(vma: VMA, addr: int, length: int, pgoff: int) -> VMA:
 
 
 def move_vma(task, vma: VMA, old_addr: int, old_len: int, new_len: int, new_addr: int,
-             flags: int) -> int:
+             flags: int, stats: dict | None = None) -> int:
     """Give the pages of [old_addr, +old_len) a new home at new_addr (move_vma)."""
     mm = task.mm
     pgoff = vma.vm_pgoff + ((old_addr - vma.vm_start) >> 12)
     new_vma = copy_vma(vma, new_addr, new_len, pgoff)
-    move_page_tables(mm, old_addr, new_addr, old_len)
+    moved = move_page_tables(mm, old_addr, new_addr, old_len)
+    if stats is not None:
+        for k, v in moved.items():
+            stats[k] += v
     vma = mm.mmap.find_vma(old_addr)
     if flags & MREMAP_DONTUNMAP:
         dontunmap_complete(mm, vma, old_addr, old_len)
@@ -249,8 +265,10 @@ def _populate_locked(task, vma: VMA, start: int, end: int) -> None:
 
 
 # -- moving page tables (move_page_tables, move_ptes, move_normal_pmd, move_huge_pmd) --
-def move_page_tables(mm, old_addr: int, new_addr: int, length: int) -> None:
-    """Move every entry of [old_addr, +length) to the same offset from new_addr."""
+def move_page_tables(mm, old_addr: int, new_addr: int, length: int) -> dict[str, int]:
+    """Move every entry of [old_addr, +length) to the same offset from new_addr;
+    returns how many PTEs, whole PTE tables and huge PMDs moved."""
+    moved = {"ptes": 0, "tables": 0, "huge": 0}
     machine = mm.machine
     mode = machine.mode
     span = mode.level_span(len(mode.levels) - 2)
@@ -268,14 +286,18 @@ def move_page_tables(mm, old_addr: int, new_addr: int, length: int) -> None:
                 entry = table[i]
             if whole and _move_pmd_entry(mm, table, i, entry, old_addr, new_addr):
                 moved_any = True
+                moved["huge" if entry & _PSE else "tables"] += 1
             else:
                 if entry & _PSE:
                     machine.thp.split_huge_pmd(mm, table, i, old_addr)
-                moved_any |= _move_ptes(mm, old_addr, new_addr, extent)
+                n = _move_ptes(mm, old_addr, new_addr, extent)
+                moved["ptes"] += n
+                moved_any |= bool(n)
         old_addr += extent
         new_addr += extent
     if moved_any:
         mm.flush_tlb_mm()
+    return moved
 
 
 def _move_pmd_entry(mm, table: list[int], i: int, entry: int, old_addr: int,
@@ -293,12 +315,12 @@ def _move_pmd_entry(mm, table: list[int], i: int, entry: int, old_addr: int,
     return True
 
 
-def _move_ptes(mm, old_addr: int, new_addr: int, extent: int) -> bool:
+def _move_ptes(mm, old_addr: int, new_addr: int, extent: int) -> int:
     found = walk(mm, old_addr)
     if found is None:
-        return False
+        return 0
     table, i = found
-    moved = False
+    moved = 0
     for k in range(extent >> 12):
         pte = table[i + k]
         if not pte:
@@ -309,7 +331,7 @@ def _move_ptes(mm, old_addr: int, new_addr: int, extent: int) -> bool:
         dtable, di = dest
         dtable[di] = move_soft_dirty_pte(mm, pte)
         table[i + k] = 0
-        moved = True
+        moved += 1
     return moved
 
 

@@ -59,6 +59,8 @@ class Tracer:
 
     def __init__(self) -> None:
         self.faults: list[FaultRecord] = []
+        # syscall events that are not faults: (name, fields), e.g. ("mremap", {...})
+        self.events: list[tuple[str, dict]] = []
 
     def __len__(self) -> int:
         return len(self.faults)

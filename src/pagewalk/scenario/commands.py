@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import InvalidArgument
-from ..observe.explain import LANGS, explain
+from ..observe.explain import LANGS, explain, explain_event
 from .format import VIEWS
 from .library import builtin, resolve
 from .runner import RunResult, StepResult, run_model
@@ -72,6 +72,9 @@ def _print_step(console: Console, r: StepResult, explain_lang: str | None) -> No
         console.print(f"    expect {c.key} = {escape(str(c.expected))}: got "
                       f"{escape(str(c.actual))} {ok}")
     if explain_lang:
+        for name, fields in r.events:
+            for line in explain_event(name, fields, explain_lang):
+                console.print(f"    [magenta]{escape(line)}[/]")
         for rec in r.faults:
             lines = explain(rec, explain_lang)
             console.print(f"    [cyan]{escape(lines[0])}[/]")
@@ -156,7 +159,8 @@ def register(app: typer.Typer) -> None:
             d = result.to_dict()
             if explain_:
                 for sd, r in zip(d["steps"], result.steps, strict=True):
-                    sd["explain"] = [explain(f, lang) for f in r.faults]
+                    sd["explain"] = ([explain_event(n, f, lang) for n, f in r.events]
+                                     + [explain(f, lang) for f in r.faults])
             typer.echo(json.dumps(d, indent=2))
         else:
             failed = sum(not r.ok for r in result.steps)
