@@ -68,6 +68,21 @@ def test_mremap_move_takes_no_fault_and_keeps_residency(both):
     assert results[0][1] == (0, 0) and sum(results[0][2]) == 32
 
 
+def _mremap_case(t, a: int, b: int, case: int) -> int:
+    args = [
+        (a + 1, P, P, ""),
+        (a, P, 0, ""),
+        (a, 0, P, "maymove"),
+        (a + 5 * P, P, 2 * P, ""),
+        (a + 4 * P, 2 * P, 3 * P, "maymove"),
+        (a, 2 * P, 2 * P, "maymove|fixed", a + P),
+        (a + 3 * P, P, 2 * P, ""),
+        (a, P, 2 * P, "maymove|dontunmap"),
+        (a + 3 * P, 4 * P, 4 * P, "maymove|fixed", b),
+    ][case]
+    return t.mremap(*args)
+
+
 @pytest.mark.parametrize("case", range(9))
 def test_mremap_errnos(both, case):
     got = []
@@ -75,18 +90,7 @@ def test_mremap_errnos(both, case):
         a = isolated(t, 10 * P)
         t.munmap(a + 5 * P, P)
         b = isolated(t, 10 * P)
-        calls = [
-            lambda: t.mremap(a + 1, P, P, ""),
-            lambda: t.mremap(a, P, 0, ""),
-            lambda: t.mremap(a, 0, P, "maymove"),
-            lambda: t.mremap(a + 5 * P, P, 2 * P, ""),
-            lambda: t.mremap(a + 4 * P, 2 * P, 3 * P, "maymove"),
-            lambda: t.mremap(a, 2 * P, 2 * P, "maymove|fixed", a + P),
-            lambda: t.mremap(a + 3 * P, P, 2 * P, ""),
-            lambda: t.mremap(a, P, 2 * P, "maymove|dontunmap"),
-            lambda: t.mremap(a + 3 * P, 4 * P, 4 * P, "maymove|fixed", b),
-        ]
-        got.append(outcome(t, calls[case]))
+        got.append(outcome(t, lambda t=t, a=a, b=b: _mremap_case(t, a, b, case)))
     assert got[0] == got[1]
 
 
