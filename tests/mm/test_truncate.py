@@ -50,7 +50,7 @@ def test_regrow_reads_zeros(mapped):
 
 
 def test_truncate_to_zero_and_bad_sizes(mapped):
-    m, t, f, s, _ = mapped
+    m, _t, f, _s, _ = mapped
     f.truncate(0)
     assert f.cached() == 0
     with pytest.raises(pw.InvalidArgument):
