@@ -59,6 +59,16 @@ class Config:
     # MAP_LOCKED and the growth of locked mappings.
     rlimit_memlock: int = 8 << 20
     cap_ipc_lock: bool = False
+    # /proc/sys/vm/overcommit_memory: 0 heuristic (only a request larger than RAM +
+    # swap fails), 1 always, 2 never (Committed_AS may not pass CommitLimit =
+    # RAM * overcommit_ratio% (or overcommit_kbytes) + swap); the hosts use 0 and 50.
+    overcommit_memory: int = 0
+    overcommit_ratio: int = 50
+    overcommit_kbytes: int = 0
+    # /proc/sys/vm/admin_reserve_kbytes and user_reserve_kbytes (mode 2); -1: as the
+    # kernel sizes them at boot (min(free/32, 8 MiB) and min(free/32, 128 MiB)).
+    admin_reserve_kbytes: int = -1
+    user_reserve_kbytes: int = -1
     # CONFIG_MEM_SOFT_DIRTY: per-PTE soft-dirty bits, clear_refs 4, pagemap bit 55.
     # Off on this project's hosts (their kernels are built without it).
     soft_dirty: bool = False
@@ -144,6 +154,11 @@ class Config:
                                   "(4096 turns fault-around off)")
         if not 0 <= self.page_cluster <= 10:
             raise InvalidArgument("page_cluster must be between 0 and 10")
+        if self.overcommit_memory not in (0, 1, 2):
+            raise InvalidArgument("overcommit_memory must be 0 (heuristic), 1 (always) or "
+                                  "2 (never)")
+        if self.overcommit_ratio < 0 or self.overcommit_kbytes < 0:
+            raise InvalidArgument("overcommit_ratio and overcommit_kbytes must be >= 0")
         if not 0 <= self.swappiness <= 200:
             raise InvalidArgument("swappiness must be between 0 and 200")
         if self.tlb_entries < 0:

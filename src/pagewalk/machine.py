@@ -65,6 +65,12 @@ class Machine:
         self.reclaim = Reclaim(self)            # watermarks, kswapd, direct reclaim
         self.sched = Scheduler(self)            # clock, disk, CPUs (issue 6, kernel/sched.py)
 
+    @property
+    def sysctl(self):
+        """/proc/sys tunables by name: ``m.sysctl["vm.overcommit_memory"] = 2``."""
+        from .kernel.sysctl import Sysctl
+        return Sysctl(self)
+
     def __repr__(self) -> str:
         c = self.config
         return (f"<Machine {c.memory >> 20}MiB swap={c.swap >> 20}MiB {c.paging} {c.profile}, "
@@ -180,9 +186,17 @@ class Machine:
         mm = self._new_mm()
         for k in ("stack_top", "mmap_base", "start_brk", "brk", "start_stack", "task_size"):
             setattr(mm, k, getattr(old, k))
+        from .mm.overcommit import vm_enough_memory
+        charged = 0
         for vma in old.mmap:
             if vma.vm_flags & VM.DONTCOPY:
                 continue
+            if vma.vm_flags & VM.ACCOUNT:           # dup_mmap charges each accounted VMA
+                if not vm_enough_memory(self, old, vma.pages(), pending=charged):
+                    self._exit_mmap(mm)
+                    raise SyscallError(E.ENOMEM, "fork: the child's memory cannot be "
+                                       "committed (vm.overcommit_memory)")
+                charged += vma.pages()
             # dup_mmap: locks are not inherited (VM_LOCKED and VM_LOCKONFAULT cleared)
             new = VMA(mm, vma.vm_start, vma.vm_end,
                       vma.vm_flags & ~(VM.LOCKED | VM.LOCKONFAULT), vma.vm_pgoff,

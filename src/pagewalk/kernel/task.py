@@ -281,8 +281,24 @@ class Task:
             if not mlock_future_ok(self, length):
                 raise SyscallError(E.EAGAIN, f"mmap: locking {length:#x} more bytes would "
                                    "exceed RLIMIT_MEMLOCK")
-        if flags_v & MAP.NORESERVE:
-            vm_flags |= 0x200000
+        if flags_v & MAP.NORESERVE and self.machine.config.overcommit_memory != 2:
+            vm_flags |= 0x200000                    # mode 2 ignores MAP_NORESERVE
+        from ..mm.overcommit import accountable, vm_enough_memory
+        if (file is None and flags_v & MAP.SHARED and not vm_flags & 0x200000
+                and not vm_enough_memory(self.machine, mm, length >> 12)):   # shmem_acct_size
+            raise SyscallError(E.ENOMEM, f"mmap: committing {length:#x} bytes of shared "
+                               "memory is refused by vm.overcommit_memory="
+                               f"{self.machine.config.overcommit_memory}")
+        if accountable(vm_flags, bool(flags_v & MAP.SHARED), bool(vm_flags & 0x200000),
+                       self.machine):
+            vm_flags |= 0x100000                # VM_ACCOUNT
+            replaced = sum(min(v.vm_end, start + length) - max(v.vm_start, start)
+                           for v in mm.mmap.overlapping(start, start + length)
+                           if v.vm_flags & 0x100000) >> 12 if fixed else 0
+            if not vm_enough_memory(self.machine, mm, (length >> 12) - replaced):
+                raise SyscallError(E.ENOMEM, f"mmap: committing {length:#x} more bytes "
+                                   "is refused by vm.overcommit_memory="
+                                   f"{self.machine.config.overcommit_memory}")
         shmem = False
         pgoff = offset >> 12
         if file is None and flags_v & MAP.SHARED:
@@ -324,6 +340,14 @@ class Task:
         lock_ro = [(max(v.vm_start, addr), min(v.vm_end, end))
                    for v in self.mm.mmap.overlapping(addr, end)
                    if v.vm_flags & (0x2 | 0x8 | 0x2000) == 0x2000]
+        if prot_v & PROT.WRITE:                 # mprotect_fixup charges new writable memory
+            from ..mm.overcommit import vm_enough_memory
+            charge = sum(min(v.vm_end, end) - max(v.vm_start, addr)
+                         for v in self.mm.mmap.overlapping(addr, end)
+                         if not v.vm_flags & (0x100000 | 0x2 | 0x8 | 0x200000)) >> 12
+            if not vm_enough_memory(self.machine, self.mm, charge):
+                raise SyscallError(E.ENOMEM, f"mprotect [{addr:#x}, +{n:#x}): committing "
+                                   "the newly writable memory is refused (overcommit)")
         err = do_mprotect(self.mm, addr, end, prot_to_vm(prot_v))
         if err:
             raise SyscallError(err, f"mprotect [{addr:#x}, +{n:#x}): "

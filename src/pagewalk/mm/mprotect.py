@@ -28,6 +28,9 @@ def do_mprotect(mm, start: int, end: int, prot_flags: int) -> int:
             return errno.EACCES
     for vma in vmas:
         newflags = (vma.vm_flags & ~VM_ACCESS_FLAGS) | prot_flags
+        if newflags & VM_WRITE and not vma.vm_flags & (0x100000 | VM_WRITE | VM_SHARED
+                                                       | 0x200000):
+            newflags |= 0x100000            # VM_ACCOUNT: charged by the caller
         if newflags == vma.vm_flags:
             continue                        # mprotect_fixup: nothing changes, no split
         if vma.vm_start < start:

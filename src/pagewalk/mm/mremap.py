@@ -152,6 +152,11 @@ def _vma_to_resize(task, vma: VMA, addr: int, old_len: int, new_len: int) -> Non
     if new_len > old_len:
         if vma.vm_flags & (VM.DONTEXPAND | VM.PFNMAP):
             raise SyscallError(errno.EFAULT, "mremap: this mapping may not grow")
+        if vma.vm_flags & VM.ACCOUNT:
+            from .overcommit import vm_enough_memory
+            if not vm_enough_memory(task.machine, task.mm, (new_len - old_len) >> 12):
+                raise SyscallError(errno.ENOMEM, "mremap: committing the growth is refused "
+                                   "(overcommit)")
         if vma.vm_flags & VM.LOCKED:
             from .mlock import mlock_future_ok
             if not mlock_future_ok(task, new_len - old_len):

@@ -269,6 +269,9 @@ def meminfo(machine) -> dict[str, int]:
         "PageTables": machine.nr_pagetable * kb,
         "AnonHugePages": getattr(machine.thp, "nr_anon_huge", lambda: 0)() * 2048,
     }
+    from ..mm.overcommit import commit_limit, committed_pages
+    info["CommitLimit"] = commit_limit(machine) * kb
+    info["Committed_AS"] = committed_pages(machine) * kb
     info["MemAvailable"] = info["MemFree"] + info["Inactive(file)"] + info["Active(file)"]
     return info
 
