@@ -179,7 +179,7 @@ def pagemap_entry(task, addr: int) -> PageInfo:
     swapped = bool(pte) and not present
     pfn = ((pte & PFN_MASK) >> 12) + (((addr >> 12) & 511) if huge else 0) if present else None
     page = machine.phys.mem_map.get(pfn) if present and not pte & _SPECIAL else None
-    zero = present and pfn == ZERO_PFN
+    zero = present and (pfn == ZERO_PFN or machine.thp.is_huge_zero_pfn(pfn))
     anon = bool(page is not None and page.flags & PG_anon)
     file = bool(page is not None and not page.flags & PG_anon) or bool(
         swapped and in_vma and vma.shmem)
