@@ -23,19 +23,27 @@ def test_knobs_from_a_supported_host() -> None:
     knobs, bad = host_knobs(_settings())
     assert bad == []
     assert knobs == {"thp": "madvise", "page_cluster": 3, "read_ahead_kb": 8192,
-                     "fault_around_bytes": 65536, "swappiness": 60, "cpus": 2}
+                     "fault_around_bytes": 65536, "swappiness": 60, "overcommit_memory": 0,
+                     "overcommit_ratio": 50, "cpus": 2}
     pw.Machine(**knobs)                              # a valid machine
 
 
 def test_unsupported_settings_are_named_with_a_reason() -> None:
     _, bad = host_knobs(_settings(thp_sizes={"64kB": "always", "2048kB": "inherit"},
                                   thp_use_zero_page=0, shmem_enabled="always",
-                                  overcommit_memory=2, kernel="5.4.0"))
+                                  overcommit_memory=3, kernel="5.4.0"))
     names = [u.name for u in bad]
     assert names == ["thp_sizes", "thp_use_zero_page", "shmem_enabled", "overcommit_memory",
                      "kernel"]
     assert all(u.reason for u in bad)
     assert "mTHP" in str(bad[0])
+
+
+def test_overcommit_mode_and_ratio_come_from_the_host() -> None:
+    knobs, bad = host_knobs(_settings(overcommit_memory=2, overcommit_ratio=80))
+    assert (knobs["overcommit_memory"], knobs["overcommit_ratio"]) == (2, 80)
+    assert not [u for u in bad if u.name.startswith("overcommit")]
+    assert pw.Machine(**knobs).config.overcommit_memory == 2
 
 
 def test_pmd_size_never_turns_thp_off() -> None:

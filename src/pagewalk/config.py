@@ -64,6 +64,24 @@ class Config:
     # RLIMIT_STACK and stack_guard_gap (mm/mmap.c): how far the stack may grow.
     rlimit_stack: int = 8 << 20
     stack_guard_gap: int = 256 << 12
+    # RLIMIT_MEMLOCK (8 MiB by default since 5.16) and whether the task has
+    # CAP_IPC_LOCK (root does: then the limit does not apply): mlock, mlockall,
+    # MAP_LOCKED and the growth of locked mappings.
+    rlimit_memlock: int = 8 << 20
+    cap_ipc_lock: bool = False
+    # /proc/sys/vm/overcommit_memory: 0 heuristic (only a request larger than RAM +
+    # swap fails), 1 always, 2 never (Committed_AS may not pass CommitLimit =
+    # RAM * overcommit_ratio% (or overcommit_kbytes) + swap); the hosts use 0 and 50.
+    overcommit_memory: int = 0
+    overcommit_ratio: int = 50
+    overcommit_kbytes: int = 0
+    # /proc/sys/vm/admin_reserve_kbytes and user_reserve_kbytes (mode 2); -1: as the
+    # kernel sizes them at boot (min(free/32, 8 MiB) and min(free/32, 128 MiB)).
+    admin_reserve_kbytes: int = -1
+    user_reserve_kbytes: int = -1
+    # CONFIG_MEM_SOFT_DIRTY: per-PTE soft-dirty bits, clear_refs 4, pagemap bit 55.
+    # Off on this project's hosts (their kernels are built without it).
+    soft_dirty: bool = False
     # Size of the initial stack VMA set up at exec (setup_arg_pages: 128 KiB + args).
     initial_stack: int = 132 << 10
     # TLB size with FIFO replacement; 0: a software TLB without a limit.
@@ -157,7 +175,7 @@ class Config:
             raise InvalidArgument(f"unknown machine setting(s) {', '.join(unknown)}; "
                                   f"known settings: {', '.join(sorted(names))}")
         for key in ("memory", "swap", "rlimit_stack", "stack_guard_gap", "fault_around_bytes",
-                    "initial_stack"):
+                    "initial_stack", "rlimit_memlock"):
             if key in values:
                 values[key] = parse_size(values[key], key)
         cfg = cls(**values)
@@ -184,6 +202,11 @@ class Config:
         if self.swap_device not in ("instant", "async", "sync"):
             raise InvalidArgument(f"swap_device={self.swap_device!r}; choose 'async' (a disk "
                                   "or swap file), 'sync' (zram) or 'instant'")
+        if self.overcommit_memory not in (0, 1, 2):
+            raise InvalidArgument("overcommit_memory must be 0 (heuristic), 1 (always) or "
+                                  "2 (never)")
+        if self.overcommit_ratio < 0 or self.overcommit_kbytes < 0:
+            raise InvalidArgument("overcommit_ratio and overcommit_kbytes must be >= 0")
         if not 0 <= self.swappiness <= 200:
             raise InvalidArgument("swappiness must be between 0 and 200")
         if self.tlb_entries < 0:

@@ -210,9 +210,12 @@ def host_knobs(s: HostSettings) -> tuple[dict[str, Any], list[Unsupported]]:
         bad.append(Unsupported("fault_around_bytes", fab, "not a power of two >= 4096"))
     if s.swappiness is not None and 0 <= s.swappiness <= 200:
         knobs["swappiness"] = s.swappiness
-    if s.overcommit_memory not in (None, 0):
-        bad.append(Unsupported("overcommit_memory", s.overcommit_memory,
-                               "the model implements the heuristic mode (0) only"))
+    if s.overcommit_memory in (0, 1, 2):
+        knobs["overcommit_memory"] = s.overcommit_memory
+    elif s.overcommit_memory is not None:
+        bad.append(Unsupported("overcommit_memory", s.overcommit_memory, "not 0, 1 or 2"))
+    if s.overcommit_ratio is not None and s.overcommit_ratio >= 0:
+        knobs["overcommit_ratio"] = s.overcommit_ratio
     if s.kernel_version < (6, 1):
         bad.append(Unsupported("kernel", s.kernel, "the linux profile models 6.x "
                                "(6.1 or later); use profile='classic' for 2.x"))

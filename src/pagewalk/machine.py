@@ -67,6 +67,12 @@ class Machine:
         self.reclaim = Reclaim(self)            # watermarks, kswapd, direct reclaim
         self.sched = Scheduler(self)            # clock, disk, CPUs (issue 6, kernel/sched.py)
 
+    @property
+    def sysctl(self):
+        """/proc/sys tunables by name: ``m.sysctl["vm.overcommit_memory"] = 2``."""
+        from .kernel.sysctl import Sysctl
+        return Sysctl(self)
+
     def __repr__(self) -> str:
         c = self.config
         return (f"<Machine {c.memory >> 20}MiB swap={c.swap >> 20}MiB {c.paging} {c.profile}, "
@@ -125,7 +131,8 @@ class Machine:
 
     def populate(self, task: Task, start: int, length: int, write: bool) -> None:
         """MAP_POPULATE / MAP_LOCKED: fault the range in now (populate_vma_page_range)."""
-        task._touch_pages(range(start >> 12, (start + length) >> 12), write, False)
+        from .mm.gup import populate_range
+        populate_range(task, start, start + length, write)
 
     # -- tasks --------------------------------------------------------------------------
     def _new_mm(self) -> MmStruct:
@@ -182,11 +189,21 @@ class Machine:
         mm = self._new_mm()
         for k in ("stack_top", "mmap_base", "start_brk", "brk", "start_stack", "task_size"):
             setattr(mm, k, getattr(old, k))
+        from .mm.overcommit import vm_enough_memory
+        charged = 0
         for vma in old.mmap:
             if vma.vm_flags & VM.DONTCOPY:
                 continue
-            new = VMA(mm, vma.vm_start, vma.vm_end, vma.vm_flags, vma.vm_pgoff, vma.vm_file,
-                      vma.name, vma.vm_page_prot)
+            if vma.vm_flags & VM.ACCOUNT:           # dup_mmap charges each accounted VMA
+                if not vm_enough_memory(self, old, vma.pages(), pending=charged):
+                    self._exit_mmap(mm)
+                    raise SyscallError(E.ENOMEM, "fork: the child's memory cannot be "
+                                       "committed (vm.overcommit_memory)")
+                charged += vma.pages()
+            # dup_mmap: locks are not inherited (VM_LOCKED and VM_LOCKONFAULT cleared)
+            new = VMA(mm, vma.vm_start, vma.vm_end,
+                      vma.vm_flags & ~(VM.LOCKED | VM.LOCKONFAULT), vma.vm_pgoff,
+                      vma.vm_file, vma.name, vma.vm_page_prot)
             new.shmem = vma.shmem
             mm.mmap.insert(new)
             if vma.vm_file is not None:
@@ -280,6 +297,11 @@ class Machine:
         rec = FaultRecord.from_fault(vmf, sig, reclaim)
         for t in self.tracers:
             t.record(rec)
+
+    def record_event(self, name: str, **fields) -> None:
+        """A system call's tracepoint (mremap, mlock, populate): for --explain."""
+        for t in self.tracers:
+            t.events.append((name, fields))
 
     def record_reclaim(self, rec) -> None:
         """A reclaim run (mm/vmscan.py): kept by every tracer, and by the fault it

@@ -144,7 +144,8 @@ def pte_modify(pte: int, prot: int) -> int:
     """New protection, same frame; keeps the accessed and dirty bits (change_pte_range)."""
     if not prot:
         prot = _PROTNONE | _USER | _A
-    return (pte & PFN_MASK) | (pte & (_A | _D | _SPECIAL | _PSE)) | (prot & ~(_A | _D))
+    keep = _A | _D | _SPECIAL | _PSE | (1 << 58)     # _PAGE_CHG_MASK: soft-dirty survives
+    return (pte & PFN_MASK) | (pte & keep) | (prot & ~(_A | _D))
 
 
 # Swap entries in non-present PTEs: type in bits 1..5, offset from bit 9.

@@ -133,6 +133,18 @@ class Task:
                                   "address space")
         return addr, n
 
+    def _zero_length(self, addr: int, length: int | str, what: str) -> bool:
+        """madvise, mprotect, msync, mlock, munlock of 0 bytes: the address must still be
+        page aligned (EINVAL), then the call succeeds and does nothing."""
+        n = parse_size(length, f"{what} length")
+        if n:
+            return False
+        self._addr(addr)
+        if addr % PAGE_SIZE:
+            raise InvalidArgument(f"{what}: address {addr:#x} is not page aligned; "
+                                  f"use a multiple of 4096 (e.g. {addr & ~0xFFF:#x})")
+        return True
+
     # -- memory accesses -------------------------------------------------------------
     def touch(self, addr: int, length: int | str = PAGE_SIZE, write: bool = False,
               execute: bool = False) -> None:
@@ -279,14 +291,36 @@ class Task:
             if start is None:
                 raise SyscallError(E.ENOMEM, f"mmap: no free range of {length:#x} bytes")
         vm_flags = prot_to_vm(prot_v) | 0x10 | 0x20 | 0x40 | 0x8000000   # MAY* | SOFTDIRTY
+        vm_flags |= mm.def_flags            # mlockall(MCL_FUTURE)
         if flags_v & MAP.SHARED:
             vm_flags |= 0x8 | 0x80                  # VM_SHARED | VM_MAYSHARE
         if flags_v & MAP.GROWSDOWN:
             vm_flags |= 0x100
         if flags_v & MAP.LOCKED:
             vm_flags |= 0x2000
-        if flags_v & MAP.NORESERVE:
-            vm_flags |= 0x200000
+        if vm_flags & 0x2000:
+            from ..mm.mlock import mlock_future_ok
+            if not mlock_future_ok(self, length):
+                raise SyscallError(E.EAGAIN, f"mmap: locking {length:#x} more bytes would "
+                                   "exceed RLIMIT_MEMLOCK")
+        if flags_v & MAP.NORESERVE and self.machine.config.overcommit_memory != 2:
+            vm_flags |= 0x200000                    # mode 2 ignores MAP_NORESERVE
+        from ..mm.overcommit import accountable, vm_enough_memory
+        if (file is None and flags_v & MAP.SHARED and not vm_flags & 0x200000
+                and not vm_enough_memory(self.machine, mm, length >> 12)):   # shmem_acct_size
+            raise SyscallError(E.ENOMEM, f"mmap: committing {length:#x} bytes of shared "
+                               "memory is refused by vm.overcommit_memory="
+                               f"{self.machine.config.overcommit_memory}")
+        if accountable(vm_flags, bool(flags_v & MAP.SHARED), bool(vm_flags & 0x200000),
+                       self.machine):
+            vm_flags |= 0x100000                # VM_ACCOUNT
+            replaced = sum(min(v.vm_end, start + length) - max(v.vm_start, start)
+                           for v in mm.mmap.overlapping(start, start + length)
+                           if v.vm_flags & 0x100000) >> 12 if fixed else 0
+            if not vm_enough_memory(self.machine, mm, (length >> 12) - replaced):
+                raise SyscallError(E.ENOMEM, f"mmap: committing {length:#x} more bytes "
+                                   "is refused by vm.overcommit_memory="
+                                   f"{self.machine.config.overcommit_memory}")
         shmem = False
         pgoff = offset >> 12
         if file is None and flags_v & MAP.SHARED:
@@ -297,7 +331,7 @@ class Task:
             shmem = file.shmem
         vma = mmap_region(mm, start, length, vm_flags, file, pgoff, shmem=shmem)
         del vma
-        if flags_v & MAP.POPULATE or flags_v & MAP.LOCKED:
+        if flags_v & MAP.POPULATE or (vm_flags & 0x2000 and not vm_flags & 0x80000):
             self.machine.populate(self, start, length,
                                   write=bool(prot_v & PROT.WRITE) and not flags_v & MAP.SHARED)
         return start
@@ -306,28 +340,67 @@ class Task:
         """munmap(2)."""
         self._check_alive()
         addr, n = self._range(addr, length, "munmap", aligned=True)
+        task_size = self.mm.task_size
+        if addr > task_size or page_align(n) > task_size - addr:
+            raise InvalidArgument(f"munmap: [{addr:#x}, +{n:#x}) goes beyond TASK_SIZE "
+                                  f"{task_size:#x}")
         do_munmap(self.mm, addr, page_align(n))
 
     def mprotect(self, addr: int, length: int | str, prot: str | int) -> None:
         """mprotect(2): ENOMEM if part of the range is unmapped (nothing changes then)."""
         self._check_alive()
-        addr, n = self._range(addr, length, "mprotect", aligned=True)
         prot_v = parse_prot(prot)
-        err = do_mprotect(self.mm, addr, addr + page_align(n), prot_to_vm(prot_v))
+        if self._zero_length(addr, length, "mprotect"):
+            return
+        if isinstance(addr, int) and addr + page_align(parse_size(length, "mprotect length")) \
+                > self.machine.mode.address_limit and not addr % PAGE_SIZE:
+            raise SyscallError(E.ENOMEM, f"mprotect: [{addr:#x}, +{length}) wraps past the "
+                               "end of the address space")
+        addr, n = self._range(addr, length, "mprotect", aligned=True)
+        end = addr + page_align(n)
+        # mprotect_fixup: a locked VMA that becomes writable is populated (COW broken)
+        lock_ro = [(max(v.vm_start, addr), min(v.vm_end, end))
+                   for v in self.mm.mmap.overlapping(addr, end)
+                   if v.vm_flags & (0x2 | 0x8 | 0x2000) == 0x2000]
+        if prot_v & PROT.WRITE:                 # mprotect_fixup charges new writable memory
+            from ..mm.overcommit import vm_enough_memory
+            charge = sum(min(v.vm_end, end) - max(v.vm_start, addr)
+                         for v in self.mm.mmap.overlapping(addr, end)
+                         if not v.vm_flags & (0x100000 | 0x2 | 0x8 | 0x200000)) >> 12
+            if not vm_enough_memory(self.machine, self.mm, charge):
+                raise SyscallError(E.ENOMEM, f"mprotect [{addr:#x}, +{n:#x}): committing "
+                                   "the newly writable memory is refused (overcommit)")
+        err = do_mprotect(self.mm, addr, end, prot_to_vm(prot_v))
         if err:
             raise SyscallError(err, f"mprotect [{addr:#x}, +{n:#x}): "
                                + ("part of the range is not mapped" if err == E.ENOMEM
                                   else "the mapping does not allow that protection"))
+        if prot_v & PROT.WRITE and lock_ro:
+            from ..mm.mlock import mm_populate
+            for lo, hi in lock_ro:
+                mm_populate(self, lo, hi, ignore_errors=True)
 
     def madvise(self, addr: int, length: int | str, advice: str) -> None:
         """madvise(2) with advice "dontneed", "free", "pageout", "willneed", "random",
         "sequential", "hugepage", "nohugepage", "cold", ..."""
         self._check_alive()
-        addr, n = self._range(addr, length, "madvise", aligned=True)
         if not isinstance(advice, str) or advice.lower().removeprefix("madv_") not in ADVICE:
             raise InvalidArgument(f"madvise: unknown advice {advice!r}; choose one of "
                                   + ", ".join(ADVICE))
         advice = advice.lower().removeprefix("madv_")
+        if self._zero_length(addr, length, "madvise"):
+            return
+        addr, n = self._range(addr, length, "madvise", aligned=True)
+        if advice in ("populate_read", "populate_write"):
+            from ..mm.gup import madvise_populate
+            err = madvise_populate(self, addr, addr + page_align(n), advice == "populate_write")
+            if err:
+                raise SyscallError(err, f"madvise [{addr:#x}, +{n:#x}) {advice}: " + {
+                    E.ENOMEM: "part of the range is not mapped (what comes before it "
+                              "was populated)",
+                    E.EINVAL: "the mapping does not allow that access",
+                    E.EFAULT: "a page lies beyond the end of its file"}[err])
+            return
         err = do_madvise(self.mm, addr, addr + page_align(n), advice)
         if err:
             raise SyscallError(err, f"madvise [{addr:#x}, +{n:#x}) {advice}: "
@@ -338,10 +411,12 @@ class Task:
         """msync(2): write back the range's dirty shared file pages; their entries
         become clean and read-only again, so the next write faults (write-notify)."""
         self._check_alive()
-        addr, n = self._range(addr, length, "msync", aligned=True)
         if flags not in ("sync", "async", "invalidate"):
             raise InvalidArgument(f"msync: flags {flags!r}; choose 'sync', 'async' or "
                                   "'invalidate'")
+        if self._zero_length(addr, length, "msync"):
+            return
+        addr, n = self._range(addr, length, "msync", aligned=True)
         if flags == "async":                # MS_ASYNC starts nothing since 2.6.19
             return
         err = self.machine.filemap.msync(self.mm, addr, addr + page_align(n))
@@ -373,6 +448,93 @@ class Task:
         old = self.mm.brk
         self.brk(old + increment)
         return old
+
+    def mremap(self, old_addr: int, old_len: int | str, new_len: int | str,
+               flags: str | int = "", new_addr: int | None = None) -> int:
+        """mremap(2): grow, shrink or move [old_addr, +old_len); returns the new address.
+        ``flags``: "" (in place only), "maymove", "maymove|fixed" (to ``new_addr``),
+        "maymove|dontunmap" and "maymove|fixed|dontunmap". Moving moves page tables,
+        not pages (mm/mremap.py)."""
+        from ..mm.mremap import do_mremap, parse_mremap_flags
+        self._check_alive()
+        flags_v = parse_mremap_flags(flags)
+        self._addr(old_addr, "mremap old_addr")
+        o = parse_size(old_len, "mremap old_len")
+        n = parse_size(new_len, "mremap new_len")
+        if new_addr is not None:
+            self._addr(new_addr, "mremap new_addr")
+        return do_mremap(self, old_addr, o, n, flags_v, new_addr)
+
+    def mincore(self, addr: int, length: int | str) -> list[int]:
+        """mincore(2): one value per page of [addr, +length): 1 resident, 0 not
+        (ENOMEM over unmapped pages, EINVAL for an unaligned address)."""
+        from ..mm.mincore import do_mincore
+        self._check_alive()
+        self._addr(addr)
+        n = parse_size(length, "mincore length")
+        return do_mincore(self, addr, n)
+
+    def clear_refs(self, value: int | str) -> None:
+        """Write ``value`` to /proc/PID/clear_refs: 1 all, 2 anon, 3 file (clear the
+        accessed bits), 4 soft-dirty, 5 reset the peak RSS (VmHWM)."""
+        from ..mm.clear_refs import clear_refs, parse_clear_refs
+        self._check_alive()
+        clear_refs(self, parse_clear_refs(value))
+
+    def _lock_range(self, addr: int, length: int | str, what: str) -> tuple[int, int]:
+        self._addr(addr)
+        n = parse_size(length, f"{what} length")
+        if addr + n > self.machine.mode.address_limit:
+            raise InvalidArgument(f"{what}: [{addr:#x}, +{n:#x}) wraps past the end of the "
+                                  "address space")
+        return addr, n
+
+    def mlock(self, addr: int, length: int | str) -> None:
+        """mlock(2): lock and populate the pages of [addr, +length) (rounded to pages)."""
+        self.mlock2(addr, length, "")
+
+    def mlock2(self, addr: int, length: int | str, flags: str | int = "") -> None:
+        """mlock2(2); flags "" or "onfault" (lock pages as they are faulted in)."""
+        from ..mm.mlock import MLOCK_ONFAULT, do_mlock
+        from ..mm.vma import VM
+        self._check_alive()
+        if flags in ("", 0):
+            fl = 0
+        elif flags in ("onfault", "mlock_onfault", MLOCK_ONFAULT):
+            fl = int(VM.LOCKONFAULT)
+        else:
+            raise InvalidArgument(f"mlock2: flags {flags!r}; give '' or 'onfault'")
+        addr, n = self._lock_range(addr, length, "mlock")
+        err = do_mlock(self, addr, n, fl)
+        if err:
+            raise SyscallError(err, f"mlock [{addr:#x}, +{n:#x}): "
+                               + ("part of the range is not mapped or cannot be populated"
+                                  if err == E.ENOMEM else "failed"))
+
+    def munlock(self, addr: int, length: int | str) -> None:
+        """munlock(2)."""
+        from ..mm.mlock import do_munlock
+        self._check_alive()
+        addr, n = self._lock_range(addr, length, "munlock")
+        err = do_munlock(self, addr, n)
+        if err:
+            raise SyscallError(err, f"munlock [{addr:#x}, +{n:#x}): part of the range is "
+                               "not mapped")
+
+    def mlockall(self, flags: str | int = "current|future") -> None:
+        """mlockall(2): "current", "future", "onfault" joined by "|"."""
+        from ..mm.mlock import do_mlockall, parse_mlockall_flags
+        self._check_alive()
+        err = do_mlockall(self, parse_mlockall_flags(flags))
+        if err:
+            raise SyscallError(err, "mlockall: the address space is larger than "
+                               "RLIMIT_MEMLOCK")
+
+    def munlockall(self) -> None:
+        """munlockall(2)."""
+        from ..mm.mlock import do_munlockall
+        self._check_alive()
+        do_munlockall(self)
 
     # -- processes -----------------------------------------------------------------------
     def fork(self, name: str | None = None) -> Task:

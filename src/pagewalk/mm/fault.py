@@ -33,7 +33,7 @@ from .page import Page, PG_anon, PG_anon_exclusive, PG_swapcache
 from .pagetable import alloc_table, walk
 from .phys import ZERO_PFN
 from .rmap import anon_vma_prepare, folio_add_new_anon_rmap, folio_remove_rmap
-from .vma import VM_ACCESS_FLAGS, VM_GROWSDOWN, VM_SHARED, VM_WRITE, VMA
+from .vma import VM_ACCESS_FLAGS, VM_GROWSDOWN, VM_LOCKED, VM_SHARED, VM_WRITE, VMA
 
 _A = 0x20
 
@@ -214,6 +214,12 @@ def handle_mm_fault(vmf: FaultContext) -> int:
     vmf.steps.append("handle_mm_fault")
     ret = __handle_mm_fault(vmf)
     vmf.ret = ret
+    if vmf.flags & _WRITE and not ret & VM_FAULT_ERROR and vmf.task.machine.config.soft_dirty:
+        from .soft_dirty import fault_mksoft_dirty
+        fault_mksoft_dirty(vmf)
+    if vmf.vma.vm_flags & VM_LOCKED and not ret & VM_FAULT_ERROR:
+        from .mlock import mlock_fault_page
+        mlock_fault_page(vmf)
     mm_account_fault(vmf, ret)
     return ret
 

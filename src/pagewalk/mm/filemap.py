@@ -118,6 +118,12 @@ class File:
         """write(2) at ``offset``: dirties page-cache pages, may extend the file."""
         self.machine.filemap.file_write(self, offset, bytes(data))
 
+    def truncate(self, new_size: int | str) -> None:
+        """ftruncate(2): shrinking unmaps the pages beyond the new end of file from
+        every mapping (a later access is SIGBUS) and frees them; growing reads zeros."""
+        from .truncate import truncate_setsize
+        truncate_setsize(self.machine, self, new_size)
+
     def evict(self) -> None:
         """posix_fadvise(POSIX_FADV_DONTNEED): write back, then drop the cached pages
         no process maps."""

@@ -17,6 +17,8 @@ from __future__ import annotations
 from .page import Page, PG_active, PG_lru, PG_referenced, PG_swapbacked, PG_unevictable
 
 LRU_NAMES = ("inactive_anon", "active_anon", "inactive_file", "active_file")
+# LRU_UNEVICTABLE: mlocked pages (mm/mlock.py); reclaim never scans it.
+UNEVICTABLE = "unevictable"
 # [swapbacked][active] -> list name
 _NAMES = (("inactive_file", "active_file"), ("inactive_anon", "active_anon"))
 
@@ -25,15 +27,21 @@ class LruVec:
     """The lists of the one node this machine has."""
 
     def __init__(self) -> None:
-        self.lists: dict[str, dict[Page, None]] = {name: {} for name in LRU_NAMES}
+        self.lists: dict[str, dict[Page, None]] = {name: {} for name in
+                                                   (*LRU_NAMES, UNEVICTABLE)}
 
     @staticmethod
     def lru_name(page: Page, active: bool) -> str:
+        if page.flags & PG_unevictable:
+            return UNEVICTABLE
         return _NAMES[bool(page.flags & PG_swapbacked)][active]
 
     def add(self, page: Page, active: bool = False) -> None:
-        """lruvec_add_folio: at the head (newest end) of its list."""
-        name = _NAMES[bool(page.flags & PG_swapbacked)][active]
+        """lruvec_add_folio: at the head (newest end) of its list (an unevictable
+        page on the unevictable list, never active)."""
+        if page.flags & PG_unevictable:
+            active = False
+        name = self.lru_name(page, active)
         self.lists[name][page] = None
         page.lru_list = name
         if active:

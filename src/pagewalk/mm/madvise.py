@@ -37,6 +37,9 @@ def do_madvise(mm, start: int, end: int, advice: str) -> int:
         return errno.EINVAL
     if advice == "free" and any(v.vm_file is not None for v in vmas):
         return errno.EINVAL                 # MADV_FREE is for private anonymous memory only
+    if advice == "wipeonfork" and any(v.vm_file is not None or v.vm_flags & VM.SHARED
+                                      for v in vmas):
+        return errno.EINVAL                 # MADV_WIPEONFORK: private anonymous memory only
     if not mm.mmap.covers(start, end):
         return errno.ENOMEM
     for vma in vmas:

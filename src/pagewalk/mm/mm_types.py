@@ -39,6 +39,7 @@ class MmStruct:
         self.tlb_r: dict[int, int] = {}
         self.tlb_w: dict[int, int] = {}
         self.users = 1
+        self.def_flags = 0                  # VM_LOCKED[ONFAULT] after mlockall(MCL_FUTURE)
         self.nr_huge = 0                    # huge PMDs mapped (THP and the huge zero page)
         self.deposited: dict[int, int] = {}  # THP: pmd address -> pte table kept for a split
 

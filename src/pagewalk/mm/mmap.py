@@ -243,6 +243,9 @@ def do_brk(mm, new_brk: int) -> int:
     nxt = mm.mmap.find_vma(oldbrk)
     if nxt is not None and newbrk + PAGE_SIZE > vm_start_gap(nxt, guard):
         return errno.ENOMEM
+    from .overcommit import vm_enough_memory
+    if not vm_enough_memory(mm.machine, mm, (newbrk - oldbrk) >> 12):
+        return errno.ENOMEM
     # VM_DATA_DEFAULT_FLAGS: read, write, may read/write/exec; accounted.
     mmap_region(mm, oldbrk, newbrk - oldbrk, 0x1 | 0x2 | 0x10 | 0x20 | 0x40 | 0x100000)
     mm.brk = new_brk

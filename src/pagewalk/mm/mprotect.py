@@ -9,6 +9,7 @@ from .memory import vm_normal_page
 from .mmap import split_vma, try_merge_around
 from .page import PG_anon, PG_anon_exclusive
 from .pagetable import pte_range
+from .soft_dirty import pte_soft_dirty, vma_soft_dirty_enabled
 from .vma import VM_ACCESS_FLAGS, VM_SHARED, VM_WRITE, VMA, vm_get_page_prot
 
 
@@ -27,6 +28,9 @@ def do_mprotect(mm, start: int, end: int, prot_flags: int) -> int:
             return errno.EACCES
     for vma in vmas:
         newflags = (vma.vm_flags & ~VM_ACCESS_FLAGS) | prot_flags
+        if newflags & VM_WRITE and not vma.vm_flags & (0x100000 | VM_WRITE | VM_SHARED
+                                                       | 0x200000):
+            newflags |= 0x100000            # VM_ACCOUNT: charged by the caller
         if newflags == vma.vm_flags:
             continue                        # mprotect_fixup: nothing changes, no split
         if vma.vm_start < start:
@@ -67,7 +71,8 @@ def change_protection(vma: VMA, try_change_writable: bool) -> None:
         if not pte & (_P | _PROTNONE):
             continue
         new = pte_modify(pte, prot)
-        if try_change_writable and not new & _RW and new & _P:
+        if (try_change_writable and not new & _RW and new & _P
+                and not (vma_soft_dirty_enabled(vma) and not pte_soft_dirty(new))):
             if vma.vm_flags & VM_SHARED:
                 if new & _D:
                     new |= _RW

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from math import isqrt
 
-from ..arch.pte import _A, _D, _P, _PROTNONE, is_swap_pte
+from ..arch.pte import _A, _D, _P, _PROTNONE, _SPECIAL, PFN_MASK, is_swap_pte
 from ..errors import KernelBug
 from .memory import mm_counter, put_page, vm_normal_page
 from .mm_types import MM
@@ -510,6 +510,8 @@ def madvise_cold_or_pageout(machine, vma, start: int, end: int, pageout: bool) -
     bits; cold deactivates them, pageout reclaims them at once."""
     from .lru import folio_deactivate
     mm = vma.vm_mm
+    if pageout:
+        _split_thps_for_pageout(machine, mm, start, end)
     batch: list[Page] = []
     for table, i, addr in pte_range(mm, start, end):
         pte = table[i]
@@ -528,6 +530,41 @@ def madvise_cold_or_pageout(machine, vma, start: int, end: int, pageout: bool) -
             folio_deactivate(machine, page)
     if batch:
         reclaim_pages(machine, batch)
+
+
+def _split_thps_for_pageout(machine, mm, start: int, end: int) -> None:
+    """MADV_PAGEOUT of transparent huge pages (THP_SWAP kernels swap them): a
+    PMD-mapped THP, a PTE-mapped one, or a single PTE left of one, mapped by this mm
+    alone, is split into 512 small pages first, so that every page of the range
+    below goes to swap (pswpout counts 512 for a whole THP). The huge zero page and
+    THPs another mm maps too are left alone."""
+    heads: dict[int, Page] = {}
+    if mm.nr_huge:
+        for table, i, _haddr in list(machine.thp._huge_pmds(mm, start, end)):
+            pmd = table[i]
+            if pmd & _SPECIAL:
+                continue
+            head = machine.phys.mem_map[(pmd & PFN_MASK) >> 12]
+            if head.entire_mapcount == 1:
+                heads[head.pfn] = head
+    for table, i, _addr in pte_range(mm, start, end):
+        pte = table[i]
+        if not pte & _P or pte & _SPECIAL:
+            continue
+        page = machine.phys.mem_map[(pte & PFN_MASK) >> 12]
+        head = page if page.order else page.head
+        if head is not None and head.pfn not in heads and not head.entire_mapcount:
+            heads[head.pfn] = head
+    mem_map = machine.phys.mem_map
+    for head in heads.values():
+        if not head.order or not head.flags & PG_lru or not head.flags & PG_anon:
+            continue
+        subpages = (mem_map[head.pfn + k] for k in range(1 << head.order))
+        if any(p.mapcount > 1 for p in subpages):
+            continue                                # shared with another mm: skip
+        isolate(machine, head)
+        machine.thp.split_folio(head)
+        putback(machine, head, False)
 
 
 def madvise_free(machine, vma, start: int, end: int) -> None:

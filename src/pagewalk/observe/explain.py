@@ -204,3 +204,66 @@ def explain(rec: FaultRecord, lang: str = "en", *, classic: bool = False,
         lines.append(result)
     lines.append(f"{t['path']}: " + " → ".join(classic_path(s) if classic else s))
     return lines
+
+
+_EVENTS = {
+    "en": {
+        "mremap": "mremap {old:#x} (+{old_len:#x}) -> {new:#x} (+{new_len:#x}): {how}",
+        "mremap_move": "the page tables move, not the pages (move_page_tables): {ptes} PTEs "
+                       "moved one by one, {tables} whole page tables and {huge} huge-page "
+                       "PMDs moved by their PMD entry; the data stays in the same frames, so "
+                       "no page fault follows",
+        "grown in place": "grown in place: the VMA's end moved up (vma_merge_extend)",
+        "shrunk in place": "shrunk in place: the tail is unmapped",
+        "unchanged": "same length: nothing to do",
+        "moved": "moved",
+        "mlock": "mlock [{start:#x}, +{length:#x}): VM_LOCKED set (split or merged VMAs); the "
+                 "range is populated now: the faults below are that population, and the pages "
+                 "go to the unevictable list, so reclaim never takes them",
+        "mlock_onfault": "mlock2(MLOCK_ONFAULT) [{start:#x}, +{length:#x}): VM_LOCKED | "
+                         "VM_LOCKONFAULT set; nothing is populated: each page is locked when "
+                         "a fault brings it in",
+        "mlockall": "mlockall: every VMA (current) and/or every later mapping (future) is "
+                    "locked; without onfault they are populated now",
+        "populate": "MADV_POPULATE_{rw} [{start:#x}, +{length:#x}): the range is faulted in "
+                    "now, page by page (as GUP does): each fault below is a real one, counted "
+                    "in min_flt / maj_flt",
+    },
+    "zh": {
+        "mremap": "mremap {old:#x} (+{old_len:#x}) -> {new:#x} (+{new_len:#x})：{how}",
+        "mremap_move": "移动的是页表，不是页面 (move_page_tables)：逐个移动 {ptes} 个页表项，"
+                       "整张移动 {tables} 个页表、{huge} 个大页 PMD；数据仍在原来的物理页面中，"
+                       "之后不会发生缺页",
+        "grown in place": "原地扩大：VMA 的结束地址上移 (vma_merge_extend)",
+        "shrunk in place": "原地缩小：尾部被解除映射",
+        "unchanged": "长度不变：什么也不做",
+        "moved": "迁移到新地址",
+        "mlock": "mlock [{start:#x}, +{length:#x})：设置 VM_LOCKED（拆分或合并 VMA）；立即调入"
+                 "整个区间：下面的缺页就是这次调入，页面进入不可回收链表，页面回收不会换出它们",
+        "mlock_onfault": "mlock2(MLOCK_ONFAULT) [{start:#x}, +{length:#x})：设置 VM_LOCKED | "
+                         "VM_LOCKONFAULT；不预先调入：每个页面在缺页调入时被锁定",
+        "mlockall": "mlockall：锁定现有的所有 VMA (current) 和/或以后的映射 (future)；"
+                    "没有 onfault 时立即调入",
+        "populate": "MADV_POPULATE_{rw} [{start:#x}, +{length:#x})：立即逐页触发缺页调入整个区间"
+                    "（如同 GUP）：下面每一次缺页都是真实的，计入 min_flt / maj_flt",
+    },
+}
+
+
+def explain_event(name: str, fields: dict, lang: str = "en") -> list[str]:
+    """The lines that narrate a system call's event (mremap, mlock, mlockall, populate)."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGS)}")
+    t = _EVENTS[lang]
+    if name == "mremap":
+        lines = [t["mremap"].format(**{**fields, "how": t.get(fields["how"], fields["how"])})]
+        if fields["how"] == "moved":
+            lines.append(t["mremap_move"].format(**fields))
+        return lines
+    if name == "mlock":
+        return [t["mlock_onfault" if fields.get("onfault") else "mlock"].format(**fields)]
+    if name == "mlockall":
+        return [t["mlockall"]]
+    if name == "populate":
+        return [t["populate"].format(rw="WRITE" if fields.get("write") else "READ", **fields)]
+    return [f"{name} {fields}"]

@@ -90,6 +90,7 @@ def smaps_counts(task, vma) -> dict[str, int]:
             pss += 4
     c["Pss"] = int(pss)
     c["SwapPss"] = int(swap_pss)
+    c["Locked"] = c["Pss"] if vma.vm_flags & VM.LOCKED else 0
     return c
 
 
@@ -103,14 +104,18 @@ def show_smaps(task) -> str:
         out.append(f"{'KernelPageSize:':<16}{4:>8} kB\n{'MMUPageSize:':<16}{4:>8} kB\n")
         for k, v in c.items():
             out.append(f"{k + ':':<16}{v:>8} kB\n")
-        out.append(f"VmFlags: {_vmflags(vma.vm_flags)}\n")
+        flags = vma.vm_flags
+        if not task.machine.config.soft_dirty:      # VM_SOFTDIRTY is 0 without the config
+            flags &= ~VM.SOFTDIRTY
+        out.append(f"VmFlags: {_vmflags(flags)}\n")
     return "".join(out)
 
 
 _MNEMONICS = [(VM.READ, "rd"), (VM.WRITE, "wr"), (VM.EXEC, "ex"), (VM.SHARED, "sh"),
               (VM.MAYREAD, "mr"), (VM.MAYWRITE, "mw"), (VM.MAYEXEC, "me"), (VM.MAYSHARE, "ms"),
               (VM.GROWSDOWN, "gd"), (VM.LOCKED, "lo"), (VM.SEQ_READ, "sr"),
-              (VM.RAND_READ, "rr"), (VM.DONTCOPY, "dc"), (VM.ACCOUNT, "ac"),
+              (VM.RAND_READ, "rr"), (VM.DONTCOPY, "dc"), (VM.DONTEXPAND, "de"),
+              (VM.LOCKONFAULT, "lf"), (VM.ACCOUNT, "ac"),
               (VM.NORESERVE, "nr"), (VM.WIPEONFORK, "wf"), (VM.SOFTDIRTY, "sd"),
               (VM.HUGEPAGE, "hg"), (VM.NOHUGEPAGE, "nh")]
 
@@ -145,6 +150,7 @@ class PageInfo:
     swap_type: int | None
     swap_offset: int | None
     raw: int
+    soft_dirty: bool = False      # bit 55: written since the last clear_refs 4
 
     @property
     def accessed(self) -> bool:
@@ -173,7 +179,7 @@ def pagemap_entry(task, addr: int) -> PageInfo:
     swapped = bool(pte) and not present
     pfn = ((pte & PFN_MASK) >> 12) + (((addr >> 12) & 511) if huge else 0) if present else None
     page = machine.phys.mem_map.get(pfn) if present and not pte & _SPECIAL else None
-    zero = present and pfn == ZERO_PFN
+    zero = present and (pfn == ZERO_PFN or machine.thp.is_huge_zero_pfn(pfn))
     anon = bool(page is not None and page.flags & PG_anon)
     file = bool(page is not None and not page.flags & PG_anon) or bool(
         swapped and in_vma and vma.shmem)
@@ -187,7 +193,9 @@ def pagemap_entry(task, addr: int) -> PageInfo:
         raw |= 1 << 61
     if exclusive:
         raw |= 1 << 56
-    if in_vma and vma.vm_flags & VM.SOFTDIRTY:
+    soft_dirty = bool(machine.config.soft_dirty and (
+        (in_vma and vma.vm_flags & VM.SOFTDIRTY) or (pte and pte & (1 << 58))))
+    if soft_dirty:
         raw |= 1 << 55
     return PageInfo(
         address=addr, present=present, swapped=swapped, pfn=pfn, zero_page=zero,
@@ -196,7 +204,8 @@ def pagemap_entry(task, addr: int) -> PageInfo:
         refcount=page.refcount if page is not None else 0,
         mapcount=page.mapcount if page is not None else 0,
         swap_type=pte_swp_type(pte) if swapped else None,
-        swap_offset=pte_swp_offset(pte) if swapped else None, raw=raw)
+        swap_offset=pte_swp_offset(pte) if swapped else None, raw=raw,
+        soft_dirty=soft_dirty)
 
 
 def show_status(task) -> str:
@@ -210,6 +219,7 @@ def show_status(task) -> str:
         data = sum(v.pages() for v in mm.mmap
                    if (v.vm_flags & (VM.WRITE | VM.SHARED | VM.GROWSDOWN)) == VM.WRITE) * 4
         lines += [f"VmPeak:\t{total:8} kB", f"VmSize:\t{total:8} kB",
+                  f"VmLck:\t{sum(v.pages() for v in mm.mmap if v.vm_flags & VM.LOCKED) * 4:8} kB",
                   f"VmHWM:\t{max(mm.hiwater_rss, mm.get_rss()) * 4:8} kB",
                   f"VmRSS:\t{mm.get_rss() * 4:8} kB",
                   f"RssAnon:\t{mm.rss[MM.ANONPAGES] * 4:8} kB",
@@ -247,6 +257,8 @@ def meminfo(machine) -> dict[str, int]:
         "Inactive(anon)": lru.count("inactive_anon") * kb,
         "Active(file)": lru.count("active_file") * kb,
         "Inactive(file)": lru.count("inactive_file") * kb,
+        "Unevictable": lru.count("unevictable") * kb,
+        "Mlocked": lru.count("unevictable") * kb,
         "SwapTotal": machine.config.swap // 1024,
         "SwapFree": getattr(sw, "nr_free_slots", lambda: machine.config.swap // 4096)() * kb,
         "Dirty": getattr(fm, "nr_dirty", lambda: 0)() * kb,
@@ -257,6 +269,9 @@ def meminfo(machine) -> dict[str, int]:
         "PageTables": machine.nr_pagetable * kb,
         "AnonHugePages": getattr(machine.thp, "nr_anon_huge", lambda: 0)() * 2048,
     }
+    from ..mm.overcommit import commit_limit, committed_pages
+    info["CommitLimit"] = commit_limit(machine) * kb
+    info["Committed_AS"] = committed_pages(machine) * kb
     info["MemAvailable"] = info["MemFree"] + info["Inactive(file)"] + info["Active(file)"]
     return info
 

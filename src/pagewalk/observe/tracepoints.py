@@ -118,6 +118,8 @@ class Tracer:
     def __init__(self) -> None:
         self.faults: list[FaultRecord] = []
         self.reclaims: list[ReclaimRecord] = []
+        # syscall events that are not faults: (name, fields), e.g. ("mremap", {...})
+        self.events: list[tuple[str, dict]] = []
 
     def page_fault_user(self, task, address: int, error_code: int) -> None:
         """A user #PF at ``address`` is about to be handled."""

@@ -18,6 +18,7 @@ VMSTAT_NAMES = (
     "thp_fault_alloc", "thp_fault_fallback", "thp_split_pmd", "thp_split_page",
     "thp_zero_page_alloc", "oom_kill", "swap_ra", "swap_ra_hit", "nr_dirtied", "nr_written",
     "swpout_zero", "swpin_zero",
+    "unevictable_pgs_mlocked", "unevictable_pgs_munlocked", "unevictable_pgs_culled",
 )
 
 

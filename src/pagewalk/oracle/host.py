@@ -313,6 +313,37 @@ class HostTask:
     def msync(self, addr: int, length: int | str, mode: str = "sync") -> None:
         self._call("msync", hex(addr), _num(length), mode)
 
+    def mremap(self, old_addr: int, old_len: int | str, new_len: int | str,
+               flags: str = "", new_addr: int | None = None) -> int:
+        """mremap(2); returns the new address."""
+        f = self._call("mremap", hex(old_addr), _num(old_len), _num(new_len), flags or "-",
+                       hex(new_addr) if new_addr is not None else "-")
+        return int(f["addr"], 16)
+
+    def mlock(self, addr: int, length: int | str) -> None:
+        self._call("mlock", hex(addr), _num(length))
+
+    def mlock2(self, addr: int, length: int | str, flags: str = "") -> None:
+        self._call("mlock", hex(addr), _num(length), flags or "-")
+
+    def munlock(self, addr: int, length: int | str) -> None:
+        self._call("munlock", hex(addr), _num(length))
+
+    def mlockall(self, flags: str = "current|future") -> None:
+        self._call("mlockall", flags)
+
+    def munlockall(self) -> None:
+        self._call("munlockall")
+
+    def mincore(self, addr: int, length: int | str) -> list[int]:
+        """mincore(2): one 0/1 per page (at most 1024 pages per call)."""
+        f = self._call("mincore", hex(addr), _num(length))
+        return [int(c) for c in f.get("vec", "")]
+
+    def clear_refs(self, value: int | str) -> None:
+        """Write ``value`` to /proc/PID/clear_refs."""
+        self._call("clearrefs", value)
+
     def touch(self, addr: int, length: int | str, write: bool = False, stride: int = PAGE,
               reverse: bool = False, natural: bool = False) -> Delta:
         """One access (read, or write of 0xa5) per page of [addr, addr+length)

@@ -65,6 +65,14 @@
  *                                        holds the byte (k + 1) & 0xff
  *   fadvise PATH dontneed|willneed|random|sequential|normal   (fsync first)
  *   dropcaches                           sync; echo 1 > drop_caches
+ *   mremap OLD OLDLEN NEWLEN FLAGS NEW   FLAGS: - or maymove|fixed|dontunmap;
+ *                                        -> addr=<new address>
+ *   mlock ADDR LEN [onfault]             mlock2(2) (mlock when no flag)
+ *   munlock ADDR LEN
+ *   mlockall current|future|onfault      joined by |
+ *   munlockall
+ *   mincore ADDR LEN                     -> vec=<one 0/1 per page> (at most 1024)
+ *   clearrefs N                          write N to /proc/self/clear_refs
  *   sigmode fatal|continue               after a fault signal: die by it
  *                                        (default) or keep taking commands
  */
@@ -516,6 +524,99 @@ static void op_read(void) { memcpy(data, (const void *)op_a, op_n); }
 static void op_write(void) { memcpy((void *)op_a, data, op_n); }
 static void op_fill(void) { memset((void *)op_a, op_byte, op_n); }
 
+static unsigned long parse_mremap_flags(const char *s)
+{
+    unsigned long f = 0;
+    if (strstr(s, "maymove"))
+        f |= MREMAP_MAYMOVE;
+    if (strstr(s, "fixed"))
+        f |= MREMAP_FIXED;
+    if (strstr(s, "dontunmap"))
+        f |= 4;                    /* MREMAP_DONTUNMAP */
+    return f;
+}
+
+static void cmd_mremap(void)
+{
+    void *old = (void *)num(1, 0), *want = (void *)num(5, 0);
+    unsigned long olen = num(2, 0), nlen = num(3, 0), fl = parse_mremap_flags(arg(4));
+    begin();
+    void *p = (void *)syscall(SYS_mremap, old, olen, nlen, fl, want);
+    int err = p == MAP_FAILED ? errno : 0;
+    end();
+    report(err);
+    if (!err)
+        outf(" addr=0x%lx", (unsigned long)p);
+}
+
+static void cmd_mlock(const char *c)
+{
+    void *a = (void *)num(1, 0);
+    size_t len = num(2, 0);
+    long r;
+    begin();
+    if (c[0] == 'm' && c[1] == 'l')
+        r = syscall(SYS_mlock2, a, len, strcmp(arg(3), "onfault") == 0 ? 1 /* MLOCK_ONFAULT */ : 0);
+    else
+        r = munlock(a, len);
+    int err = r < 0 ? errno : 0;
+    end();
+    report(err);
+}
+
+static void cmd_mlockall(const char *c)
+{
+    int fl = 0;
+    long r;
+    if (strstr(arg(1), "current"))
+        fl |= MCL_CURRENT;
+    if (strstr(arg(1), "future"))
+        fl |= MCL_FUTURE;
+    if (strstr(arg(1), "onfault"))
+        fl |= 4;                   /* MCL_ONFAULT */
+    begin();
+    r = c[1] == 'l' ? mlockall(fl) : munlockall();
+    int err = r < 0 ? errno : 0;
+    end();
+    report(err);
+}
+
+static void cmd_mincore(void)
+{
+    static unsigned char vec[1024];
+    void *a = (void *)num(1, 0);
+    size_t len = num(2, 0);
+    if ((len + PAGE - 1) / PAGE > sizeof vec) {
+        report(EINVAL);
+        return;
+    }
+    begin();
+    int err = mincore(a, len, vec) < 0 ? errno : 0;
+    end();
+    report(err);
+    if (!err) {
+        outf(" vec=");
+        for (size_t i = 0; i < (len + PAGE - 1) / PAGE; i++)
+            outf("%d", vec[i] & 1);
+    }
+}
+
+static void cmd_clearrefs(void)
+{
+    int fd = open("/proc/self/clear_refs", O_WRONLY);
+    int err = 0;
+    if (fd < 0) {
+        report(errno);
+        return;
+    }
+    begin();
+    if (write(fd, arg(1), strlen(arg(1))) < 0)
+        err = errno;
+    end();
+    close(fd);
+    report(err);
+}
+
 static void cmd_read(void)
 {
     op_a = num(1, 0);
@@ -813,6 +914,16 @@ static void dispatch(void)
         cmd_fadvise();
     } else if (!strcmp(c, "dropcaches")) {
         cmd_dropcaches();
+    } else if (!strcmp(c, "mremap")) {
+        cmd_mremap();
+    } else if (!strcmp(c, "mlock") || !strcmp(c, "munlock")) {
+        cmd_mlock(c);
+    } else if (!strcmp(c, "mlockall") || !strcmp(c, "munlockall")) {
+        cmd_mlockall(c);
+    } else if (!strcmp(c, "mincore")) {
+        cmd_mincore();
+    } else if (!strcmp(c, "clearrefs")) {
+        cmd_clearrefs();
     } else if (!strcmp(c, "sigmode")) {
         sig_fatal = strcmp(arg(1), "continue") != 0;
         report(0);

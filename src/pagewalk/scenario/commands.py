@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import InvalidArgument
-from ..observe.explain import LANGS, explain
+from ..observe.explain import LANGS, explain, explain_event
 from ..observe.narrate import narrate
 from ..observe.ostep_table import compute_table, format_table
 from ..observe.reclaim_story import explain_reclaim
@@ -110,6 +110,9 @@ def _print_step(console: Console, r: StepResult, how: Narration) -> None:
         console.print("    " + escape(word("expect", lang, key=c.key, expected=c.expected,
                                             actual=c.actual)) + f" {ok}")
     if how.explain:
+        for name, fields in r.events:
+            for line in explain_event(name, fields, lang):
+                console.print(f"    [magenta]{escape(line)}[/]")
         limit = None if how.all else 3
         for block in narrate(r.faults, lang, group=not how.all, classic=how.classic,
                              mode=how.mode, reclaim_limit=limit):
@@ -227,8 +230,9 @@ def register(app: typer.Typer) -> None:
             d["lang"] = lang
             if explain_:
                 for sd, r in zip(d["steps"], result.steps, strict=True):
-                    sd["explain"] = [explain(f, lang, classic=how.classic, mode=how.mode,
-                                             reclaim_limit=None) for f in r.faults]
+                    sd["explain"] = ([explain_event(n, f, lang) for n, f in r.events]
+                                     + [explain(f, lang, classic=how.classic, mode=how.mode,
+                                                reclaim_limit=None) for f in r.faults])
             typer.echo(json.dumps(d, indent=2, ensure_ascii=False))
         else:
             failed = sum(not r.ok for r in result.steps)

@@ -63,6 +63,29 @@ class _TaskEngine:
     def read(self, task: str, addr: int, n: int) -> bytes:
         return self.tasks[task].read(addr, n)
 
+    # issue 11: the same call on the model's Task and on the host's HostTask
+    def mremap(self, task: str, addr: int, old_len: int, new_len: int, flags: str,
+               new_addr: int | None) -> int:
+        return self.tasks[task].mremap(addr, old_len, new_len, flags, new_addr)
+
+    def mlock(self, task: str, addr: int, length: int, onfault: bool) -> None:
+        self.tasks[task].mlock2(addr, length, "onfault" if onfault else "")
+
+    def munlock(self, task: str, addr: int, length: int) -> None:
+        self.tasks[task].munlock(addr, length)
+
+    def mlockall(self, task: str, flags: str) -> None:
+        self.tasks[task].mlockall(flags)
+
+    def munlockall(self, task: str) -> None:
+        self.tasks[task].munlockall()
+
+    def mincore(self, task: str, addr: int, length: int) -> list[int]:
+        return self.tasks[task].mincore(addr, length)
+
+    def clear_refs(self, task: str, value: int) -> None:
+        self.tasks[task].clear_refs(value)
+
     def write(self, task: str, addr: int, data: bytes) -> None:
         self.tasks[task].write(addr, data)
 

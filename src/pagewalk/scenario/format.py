@@ -84,6 +84,18 @@ OPS: dict[str, dict[str, str]] = {
     "exit": {"code": "exit status 0..255 (default 0)"},
     "wait": {"child": "the child to reap (default: any dead child)"},
     "drop_caches": {},
+    # issue 11: mremap, mlock, mincore, clear_refs
+    "mremap": {**_RANGE, "new_length": "the new size (default: the old length)",
+               "flags": '"" (in place), maymove, maymove|fixed, maymove|dontunmap, ...',
+               "to": "with fixed: the mapping whose start is the new address",
+               "new_addr": "with fixed: the new address (int)",
+               "as": "a name for the result (default: the mapping keeps its name)"},
+    "mlock": {**_RANGE, "onfault": "true: mlock2(MLOCK_ONFAULT), lock pages as they fault"},
+    "munlock": dict(_RANGE),
+    "mlockall": {"flags": "current, future, onfault joined by |"},
+    "munlockall": {},
+    "mincore": dict(_RANGE),
+    "clear_refs": {"value": "1 all, 2 anon, 3 file, 4 soft-dirty, 5 reset peak RSS"},
     "evict": {"file": "a file name from [[files]]"},
     # Timed runs (issue 6, kernel/sched.py): give tasks programs, then run them.
     "program": {"program": "loop, random_access, file_scan or compute (pw.programs)",
@@ -103,9 +115,11 @@ REQUIRED = {
     "mmap": ("length",), "mprotect": ("prot",), "madvise": ("advice",), "write": ("data",),
     "sbrk": ("increment",), "brk": ("heap",), "stack": ("depth",), "fork": ("child",),
     "evict": ("file",), "replay": ("frames",), "program": ("program",),
+    "mlockall": ("flags",), "clear_refs": ("value",),
 }
 PROGRAMS = ("loop", "random_access", "file_scan", "compute")
-RANGE_OPS = ("munmap", "mprotect", "madvise", "msync", "touch", "read", "write")
+RANGE_OPS = ("munmap", "mprotect", "madvise", "msync", "touch", "read", "write", "mremap",
+             "mlock", "munlock", "mincore")
 
 EXPECT_KEYS = {
     "min_flt": "minor faults of the step (int)", "maj_flt": "major faults of the step (int)",
@@ -115,6 +129,7 @@ EXPECT_KEYS = {
     "faults": "faults of a replay step", "rss": "the task's resident pages after the step",
     "status": "what wait reports: exit:N or signal:NAME", "errno": "ENOMEM, EINVAL ...",
     "cpu_utilization": "a run step's CPU utilization: \">0.8\" or \"<0.3\"",
+    "resident": "mincore: how many pages of the range are resident (int)",
 }
 VIEWS = ("maps", "smaps", "status", "meminfo", "vmstat")
 TOP_KEYS = ("title", "chapter", "description", "host", "host_reason", "requires", "tasks",
@@ -285,7 +300,7 @@ def _expect(ctx: _Ctx, value: Any) -> dict[str, Any]:
     for k, v in value.items():
         if k not in EXPECT_KEYS:
             raise ctx.fail(f"expect.{k}", "unknown expectation", ", ".join(EXPECT_KEYS))
-        if k in ("min_flt", "maj_flt", "faults", "rss", "fill"):
+        if k in ("min_flt", "maj_flt", "faults", "rss", "fill", "resident"):
             out[k] = _int(ctx, f"expect.{k}", v)
         elif k == "handler":
             names = [v] if isinstance(v, str) else v
@@ -308,10 +323,35 @@ def _expect(ctx: _Ctx, value: Any) -> dict[str, Any]:
     return out
 
 
+def _syscall_flags(ctx: _Ctx, op: str, value: Any) -> str:
+    """mremap's and mlockall's flags, checked by the same parsers the calls use."""
+    from ..mm.mlock import parse_mlockall_flags
+    from ..mm.mremap import parse_mremap_flags
+    if not isinstance(value, str):
+        raise ctx.fail("flags", f"{value!r} is not a string", "names joined by |")
+    try:
+        (parse_mremap_flags if op == "mremap" else parse_mlockall_flags)(value)
+    except InvalidArgument as e:
+        raise ctx.fail("flags", str(e).removeprefix("[EINVAL] ")) from None
+    return value
+
+
 def _args(ctx: _Ctx, op: str, raw: dict[str, Any], files: set[str]) -> dict[str, Any]:
     args: dict[str, Any] = {}
     for k, v in raw.items():
-        if k in ("length", "depth", "align"):
+        if op in ("mremap", "mlockall") and k == "flags":
+            args[k] = _syscall_flags(ctx, op, v)
+        elif k == "new_length":
+            args[k] = _size(ctx, k, v, zero=False)
+        elif k == "onfault":
+            args[k] = _bool(ctx, k, v)
+        elif k == "value" and op == "clear_refs":
+            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 5:
+                raise ctx.fail(k, f"{v!r} is not a clear_refs value", "1, 2, 3, 4 or 5")
+            args[k] = v
+        elif k == "new_addr":
+            args[k] = _int(ctx, k, v)
+        elif k in ("length", "depth", "align"):
             args[k] = _size(ctx, k, v, zero=False)
         elif k in ("offset", "stride", "heap"):
             args[k] = _size(ctx, k, v, zero=(k != "stride"))
@@ -437,6 +477,9 @@ def parse(data: dict[str, Any], path: str) -> Scenario:
                                ", ".join(alive[task]) or "(none yet: mmap with as = \"name\")")
             if "addr" in args and "length" not in args and op != "read":
                 raise ctx.fail("length", "missing (needed with addr)", "bytes or pages")
+        if op == "mremap" and "to" in args and args["to"] not in alive[task]:
+            raise ctx.fail("to", f"task {task!r} has no mapping {args['to']!r}",
+                           ", ".join(alive[task]) or "(none yet)")
         if op == "replay" and ("refs" in args) == ("loop" in args):
             raise ctx.fail("refs", "give exactly one of refs and loop",
                            "refs = [1, 2, 3, 1] or loop = 64")

@@ -50,6 +50,8 @@ class StepResult:
     views: dict[str, str] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     report: Any = None              # a run step's RunReport (observe/report.py)
+    resident: int | None = None     # a mincore step: resident pages
+    events: list = field(default_factory=list)   # syscall events (mremap, mlock, ...)
 
     @property
     def ok(self) -> bool:
@@ -175,6 +177,31 @@ def _perform(engine: Any, state: _State, step: Step, scn: Scenario, res: StepRes
         state.dead[task] = f"it exited at step {step.index}"
     elif op == "wait":
         res.status = engine.wait(task, a.get("child"))
+    elif op == "mremap":
+        addr, n = state.range(step)
+        new_len = a.get("new_length", n)
+        new_addr = a.get("new_addr")
+        if "to" in a:
+            new_addr = state.maps[task][a["to"]][0]
+        start = engine.mremap(task, addr, n, new_len, a.get("flags", ""), new_addr)
+        name = a.get("as", a.get("map"))
+        if name is not None:
+            state.maps[task][name] = (start, -(-new_len // PAGE) * PAGE)
+        res.note = f"{addr:#x} -> {start:#x}"
+    elif op == "mlock":
+        engine.mlock(task, *state.range(step), a.get("onfault", False))
+    elif op == "munlock":
+        engine.munlock(task, *state.range(step))
+    elif op == "mlockall":
+        engine.mlockall(task, a["flags"])
+    elif op == "munlockall":
+        engine.munlockall(task)
+    elif op == "mincore":
+        vec = engine.mincore(task, *state.range(step))
+        res.resident = sum(vec)
+        res.note = "".join(str(v) for v in vec[:64]) + ("..." if len(vec) > 64 else "")
+    elif op == "clear_refs":
+        engine.clear_refs(task, a["value"])
     elif op == "drop_caches":
         res.note = engine.drop_caches()
     elif op == "evict":
@@ -255,6 +282,9 @@ def _check(res: StepResult, engine: Any) -> None:
                                   else got < float(want[1:]))
         checks.append(Check("cpu_utilization", want,
                             None if got is None else round(got, 3), ok))
+    if "resident" in ex:
+        checks.append(Check("resident", ex["resident"], res.resident,
+                            res.resident == ex["resident"]))
     if "rss" in ex and isinstance(engine, ModelEngine):
         got = res.rss.get(res.step.task)
         checks.append(Check("rss", ex["rss"], got, got == ex["rss"]))
@@ -322,6 +352,7 @@ def run(scn: Scenario, engine: Any, *, host: bool = False, show: tuple[str, ...]
         if tracer is not None:
             res.faults = list(tracer.faults)
             res.reclaims = [r for r in tracer.reclaims if not r.in_fault]
+            res.events = list(tracer.events)
         if model:
             for name, t in engine.tasks.items():
                 res.rss[name] = t.stats.rss
