@@ -33,7 +33,7 @@ from .policies import POLICY_NAMES
 from .replay import as_trace, check_choice, replay
 
 
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
 def _fenwick_add(tree, i, v):
     n = tree.size - 1
     while i <= n:
@@ -41,7 +41,7 @@ def _fenwick_add(tree, i, v):
         i += i & -i
 
 
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
 def _fenwick_prefix(tree, i):
     s = 0
     while i > 0:

@@ -26,7 +26,8 @@ def run_clock(ids, writes, npages, frames, demand, cnt):
     hand = 0
     for i in range(ids.size):
         p = np.int64(ids[i])
-        a = access(st, p, demand and writes[i], demand, cnt)
+        w = demand and writes[i]
+        a = access(st, p, w, demand, cnt)
         if a == HIT:
             ref[p] = 1
             continue

@@ -16,7 +16,8 @@ def run_fifo(ids, writes, npages, frames, demand, cnt):
     hand = 0
     for i in range(ids.size):
         p = np.int64(ids[i])
-        if access(st, p, demand and writes[i], demand, cnt) != NEED_FRAME:
+        w = demand and writes[i]
+        if access(st, p, w, demand, cnt) != NEED_FRAME:
             continue
         if used < frames:
             ring[used] = p

@@ -16,7 +16,7 @@ from numba import njit
 from .common import HIT, NEED_FRAME, access, evict
 
 
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
 def _unlink(link, heads, tails, x, f):
     prv = link[x, 0]
     nxt = link[x, 1]
@@ -30,7 +30,7 @@ def _unlink(link, heads, tails, x, f):
         tails[f] = prv
 
 
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
 def _append(link, heads, tails, x, f):
     t = tails[f]
     link[x, 0] = t
@@ -53,7 +53,8 @@ def run_lfu(ids, writes, npages, frames, demand, cnt, maxfreq):
     used = 0
     for i in range(ids.size):
         x = np.int64(ids[i])
-        a = access(st, x, demand and writes[i], demand, cnt)
+        w = demand and writes[i]
+        a = access(st, x, w, demand, cnt)
         if a == HIT:
             f = freq[x]
             _unlink(link, heads, tails, x, f)

@@ -28,7 +28,8 @@ def run_linux(ids, writes, npages, frames, demand, cnt):
     sizes = np.zeros(3, np.int64)
     for i in range(ids.size):
         x = np.int64(ids[i])
-        a = access(st, x, demand and writes[i], demand, cnt)
+        w = demand and writes[i]
+        a = access(st, x, w, demand, cnt)
         if a == HIT:
             if lst[x] == INACTIVE and ref[x]:
                 list_unlink(link, heads, tails, sizes, lst, x)

@@ -25,7 +25,8 @@ def run_lru(ids, writes, npages, frames, demand, cnt):
     cursor = 0
     for i in range(ids.size):
         p = np.int64(ids[i])
-        a = access(st, p, demand and writes[i], demand, cnt)
+        w = demand and writes[i]
+        a = access(st, p, w, demand, cnt)
         if a == SKIP:
             continue
         if a == NEED_FRAME:

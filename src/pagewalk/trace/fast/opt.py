@@ -40,7 +40,7 @@ def next_use(ids, npages):
     return out
 
 
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
 def _sift_up(key, page, pos, j):
     k = key[j]
     pg = page[j]
@@ -57,7 +57,7 @@ def _sift_up(key, page, pos, j):
     pos[pg] = j
 
 
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
 def _sift_down(key, page, pos, j, size):
     k = key[j]
     pg = page[j]
@@ -92,7 +92,8 @@ def run_opt(ids, writes, npages, frames, demand, cnt, nxt):
                 not demand or not writes[i] or st[p] & DIRTY):
             continue  # a hit inside a run: the key is already the run's
         prev = p
-        a = access(st, p, demand and writes[i], demand, cnt)
+        w = demand and writes[i]
+        a = access(st, p, w, demand, cnt)
         if a == HIT:
             j = pos[p]
             key[j] = nxt[i]  # the key only grows: it was <= i
