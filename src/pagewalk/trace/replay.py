@@ -142,8 +142,7 @@ def run_fast(trace: Trace, frames: int, policy: str, demand: bool) -> np.ndarray
     elif policy == "arc":
         arc.run_arc(ids, writes, npages, frames, demand, cnt)
     elif policy == "lfu":
-        maxfreq = int(np.bincount(ids).max()) if ids.size else 1
-        lfu.run_lfu(ids, writes, npages, frames, demand, cnt, maxfreq)
+        lfu.run_lfu(ids, writes, npages, frames, demand, cnt)
     else:
         linux.run_linux(ids, writes, npages, frames, demand, cnt)
     cnt[C.ACCESSES] = len(trace)
