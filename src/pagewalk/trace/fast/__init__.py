@@ -17,6 +17,7 @@ not allocate), the caller's reference counting is unchanged.
 :mod:`.irguard` finds such pairs in a kernel's loops and the test suite runs
 it on every kernel.  Second, cache mode never reads the write flags.
 
-Numba's on-disk cache (``cache=True``) is keyed on each kernel's own source file: after editing ``common.py`` during
-development, delete ``__pycache__/*.nbi`` here so the kernels are rebuilt.
+Numba's on-disk cache (``cache=True``) is keyed on each kernel's own source
+file: after editing ``common.py`` during development, delete
+``__pycache__/*.nbi`` here so the kernels are rebuilt.
 """
