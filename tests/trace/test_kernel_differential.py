@@ -21,7 +21,7 @@ import pagewalk as pw
 from pagewalk.trace.reference import POLICIES
 
 PAGE = 4096
-KERNEL_POLICIES = ["lru", "fifo", "clock", "opt", "arc", "lfu", "linux"]
+KERNEL_POLICIES = ["lru", "fifo", "clock", "opt", "arc", "lfu", "linux", "mru", "random", "sieve"]
 
 
 def run_kernel_model(pages: list[int], writes: list[bool], frames: int, policy: str) -> dict:

@@ -19,6 +19,7 @@ PEERS = {
     "opt": lambda k: lcs.Belady(k),
     "arc": lambda k: lcs.ARC(k),
     "lfu": lambda k: lcs.LFU(k),
+    "sieve": lambda k: lcs.Sieve(k),
 }
 
 

@@ -32,11 +32,23 @@
               then the inactive tail is scanned: a referenced page has its
               flag cleared and goes back to the inactive head (a second
               chance); the first unreferenced page is the victim.
+``mru``    most recently used: the page of the last access the policy saw
+           is the victim (OSTEP's MRU; libCacheSim's Python bindings have
+           no MRU class).
+``random`` OSTEP's RAND: pages in a list in arrival order, the victim is
+           ``memory.pop(int(random.random() * count))`` with Python's
+           generator seeded by ``replay(..., seed=S)`` (OSTEP's ``-s S``,
+           default 0).  Hits change nothing.
+``sieve``  SIEVE (NSDI '24): one queue, a visited bit set by hits and clear
+           on entry, a hand moving from the oldest page toward the newest
+           that clears set bits and evicts the first clear page, then rests
+           on the next newer one.  Same counts as libCacheSim's ``Sieve(k)``.
 =========  ===============================================================
 """
 
 from __future__ import annotations
 
-POLICY_NAMES = ("lru", "clock", "fifo", "opt", "arc", "lfu", "linux")
+POLICY_NAMES = ("lru", "clock", "fifo", "opt", "arc", "lfu", "linux", "mru", "random",
+                "sieve")
 MODES = ("cache", "demand")
 ENGINES = ("fast", "reference")
