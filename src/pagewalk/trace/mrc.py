@@ -56,8 +56,8 @@ def stack_distance_histogram(ids, npages):
     npages); ``hist[0]`` = first accesses (infinite distance)."""
     cap = max(2 * npages, 1024)
     tree = np.zeros(cap + 1, np.int32)  # Fenwick tree over slots 1..cap
-    slot_page = np.zeros(cap + 1, np.int64)
-    last = np.zeros(npages, np.int64)  # slot of the page's last access, 0: none
+    slot_page = np.zeros(cap + 1, np.int32)
+    last = np.zeros(npages, np.int32)  # slot of the page's last access, 0: none
     hist = np.zeros(npages + 1, np.int64)
     cur = 0    # the last slot used
     total = 0  # marked slots = distinct pages seen so far

@@ -133,7 +133,8 @@ def run_fast(trace: Trace, frames: int, policy: str, demand: bool,
     writes = trace.writes if demand else _NO_WRITES  # cache mode never reads them
     cnt = C.new_counters()
     if policy == "lru":
-        lru.run_lru(ids, writes, npages, frames, demand, cnt)
+        lru.run_lru(ids, writes, npages, frames, demand, cnt,
+                    lru.position_array(ids.size, npages))
     elif policy == "fifo":
         fifo.run_fifo(ids, writes, npages, frames, demand, cnt)
     elif policy == "clock":

@@ -48,7 +48,7 @@ def _replace(link, heads, tails, sizes, lst, p_target, in_b2, st, demand, cnt):
 @njit(cache=True)
 def run_arc(ids, writes, npages, frames, demand, cnt):
     st = np.zeros(npages, np.uint8)
-    link = np.full((npages, 2), -1, np.int64)
+    link = np.full((npages, 2), -1, np.int32)
     lst = np.zeros(npages, np.int8)
     heads = np.full(5, -1, np.int64)
     tails = np.full(5, -1, np.int64)

@@ -21,7 +21,7 @@ from .common import HIT, NEED_FRAME, access, evict
 def run_clock(ids, writes, npages, frames, demand, cnt):
     st = np.zeros(npages, np.uint8)
     ref = np.zeros(npages, np.uint8)
-    ring = np.empty(frames, np.int64)
+    ring = np.empty(frames, np.int32)
     used = 0
     hand = 0
     for i in range(ids.size):

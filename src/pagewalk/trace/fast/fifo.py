@@ -11,7 +11,7 @@ from .common import NEED_FRAME, access, evict
 @njit(cache=True)
 def run_fifo(ids, writes, npages, frames, demand, cnt):
     st = np.zeros(npages, np.uint8)
-    ring = np.empty(frames, np.int64)
+    ring = np.empty(frames, np.int32)
     used = 0
     hand = 0
     for i in range(ids.size):

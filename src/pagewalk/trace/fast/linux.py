@@ -20,7 +20,7 @@ ACTIVE = 2
 @njit(cache=True)
 def run_linux(ids, writes, npages, frames, demand, cnt):
     st = np.zeros(npages, np.uint8)
-    link = np.full((npages, 2), -1, np.int64)
+    link = np.full((npages, 2), -1, np.int32)
     lst = np.zeros(npages, np.int8)
     ref = np.zeros(npages, np.uint8)
     heads = np.full(3, -1, np.int64)
