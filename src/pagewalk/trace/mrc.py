@@ -29,7 +29,7 @@ from numba import njit
 
 from ..errors import InvalidArgument
 from .model import Trace
-from .policies import POLICY_NAMES
+from .policies import MIN_FRAMES, POLICY_NAMES
 from .replay import as_trace, check_choice, replay
 
 
@@ -142,8 +142,9 @@ class MissRatioCurve:
         sizes = default_sizes(self.distinct_pages, 8) if sizes is None else sizes
         for pol in policies:
             check_choice(pol, POLICY_NAMES, "policy")
-            m = [replay(trace, frames=int(k), policy=pol, mode=mode).faults for k in sizes]
-            self.replays[pol] = (np.asarray(sizes, np.int64), np.asarray(m, np.int64))
+            ks = [int(k) for k in sizes if k >= MIN_FRAMES.get(pol, 1)]
+            m = [replay(trace, frames=k, policy=pol, mode=mode).faults for k in ks]
+            self.replays[pol] = (np.asarray(ks, np.int64), np.asarray(m, np.int64))
 
     def to_dict(self) -> dict[str, object]:
         return dict(policy=self.policy, accesses=self.accesses,
@@ -182,6 +183,9 @@ def mrc(trace: Trace | str | os.PathLike | Iterable[int], policy: str = "lru", *
         if sample is not None:
             raise InvalidArgument("mrc: sample= (SHARDS) only applies to policy='lru'")
         sizes = default_sizes(tr.n_pages) if frames is None else sorted(set(frames))
+        if frames is None:  # a policy's own lower bound (2q) drops the smallest defaults
+            sizes = [k for k in sizes if k >= MIN_FRAMES.get(policy, 1)] or [
+                MIN_FRAMES[policy]]
         if not sizes or min(sizes) < 1:
             raise InvalidArgument("mrc: frames= must be a non-empty list of ints >= 1")
         m = [replay(tr, frames=int(k), policy=policy).faults for k in sizes]

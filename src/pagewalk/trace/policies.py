@@ -43,12 +43,22 @@
            on entry, a hand moving from the oldest page toward the newest
            that clears set bits and evicts the first clear page, then rests
            on the next newer one.  Same counts as libCacheSim's ``Sieve(k)``.
+``2q``     2Q with libCacheSim's ``TwoQ(k)`` defaults: A1in (FIFO) of
+           ``int(k * 0.25)`` pages, A1out (ghost ids, FIFO) of ``int(k *
+           0.5)``, Am (LRU) for the rest; a miss on an A1out id goes to Am,
+           other misses to A1in; eviction takes A1in's oldest (into A1out)
+           while A1in holds more than its share, else Am's least recent.
+           Needs ``frames >= 4``; rules in ``fast/twoq.py``.
 =========  ===============================================================
 """
 
 from __future__ import annotations
 
 POLICY_NAMES = ("lru", "clock", "fifo", "opt", "arc", "lfu", "linux", "mru", "random",
-                "sieve")
+                "sieve", "2q")
+# Policies whose libCacheSim definition admits no page below some size.
+MIN_FRAMES = {"2q": 4}
+MIN_FRAMES_WHY = {"2q": "its A1in queue holds int(frames * 0.25) pages (libCacheSim's "
+                        "TwoQ), which must be at least one"}
 MODES = ("cache", "demand")
 ENGINES = ("fast", "reference")

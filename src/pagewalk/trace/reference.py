@@ -311,8 +311,42 @@ class Sieve:
         return victim
 
 
+class TwoQ:
+    """2Q with libCacheSim's defaults (rules in :mod:`pagewalk.trace.fast.twoq`):
+    OrderedDicts with the newest page at the end."""
+
+    def __init__(self, frames: int, trace: Sequence[int]) -> None:
+        self.frames = frames
+        self.kin = int(frames * 0.25)
+        self.kout = int(frames * 0.5)
+        self.a1in: OrderedDict[int, None] = OrderedDict()
+        self.am: OrderedDict[int, None] = OrderedDict()
+        self.a1out: OrderedDict[int, None] = OrderedDict()
+
+    def hit(self, p: int, i: int) -> None:
+        if p in self.am:
+            self.am.move_to_end(p)
+
+    def miss(self, p: int, i: int) -> int | None:
+        ghost = p in self.a1out
+        if ghost:
+            del self.a1out[p]
+        victim = None
+        if len(self.a1in) + len(self.am) == self.frames:
+            if len(self.a1in) > self.kin:
+                victim, _ = self.a1in.popitem(last=False)
+                if len(self.a1out) == self.kout:
+                    self.a1out.popitem(last=False)
+                self.a1out[victim] = None
+            else:
+                victim, _ = self.am.popitem(last=False)
+        (self.am if ghost else self.a1in)[p] = None
+        return victim
+
+
 POLICIES = {"lru": LRU, "fifo": FIFO, "clock": Clock, "opt": OPT, "arc": ARC,
-            "lfu": LFU, "linux": Linux, "mru": MRU, "random": Random, "sieve": Sieve}
+            "lfu": LFU, "linux": Linux, "mru": MRU, "random": Random, "sieve": Sieve,
+            "2q": TwoQ}
 
 
 def replay_reference(ids: Sequence[int], writes: Sequence[bool], frames: int,

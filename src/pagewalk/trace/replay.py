@@ -42,7 +42,7 @@ from ..errors import InvalidArgument
 from ..units import PAGE_SIZE, SIZE_HELP, parse_size
 from .fast import common as C
 from .model import Trace
-from .policies import ENGINES, MODES, POLICY_NAMES
+from .policies import ENGINES, MIN_FRAMES, MIN_FRAMES_WHY, MODES, POLICY_NAMES
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ _NO_WRITES = np.zeros(1, np.bool_)
 def run_fast(trace: Trace, frames: int, policy: str, demand: bool,
              seed: int = 0) -> np.ndarray:
     """The compiled kernel's counter vector (see :mod:`.fast.common`)."""
-    from .fast import arc, clock, fifo, lfu, linux, lru, mru, opt, rand, sieve
+    from .fast import arc, clock, fifo, lfu, linux, lru, mru, opt, rand, sieve, twoq
     ids, npages = trace.ids, max(trace.n_pages, 1)
     writes = trace.writes if demand else _NO_WRITES  # cache mode never reads them
     cnt = C.new_counters()
@@ -147,6 +147,8 @@ def run_fast(trace: Trace, frames: int, policy: str, demand: bool,
         lfu.run_lfu(ids, writes, npages, frames, demand, cnt)
     elif policy == "mru":
         mru.run_mru(ids, writes, npages, frames, demand, cnt)
+    elif policy == "2q":
+        twoq.run_twoq(ids, writes, npages, frames, demand, cnt)
     elif policy == "sieve":
         sieve.run_sieve(ids, writes, npages, frames, demand, cnt)
     elif policy == "random":
@@ -174,6 +176,9 @@ def replay(trace: Trace | str | os.PathLike | Iterable[int], frames: int | None 
     check_choice(engine, ENGINES, "engine")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InvalidArgument(f"seed={seed!r}; write an int >= 0")
+    if k < MIN_FRAMES.get(policy, 1):
+        raise InvalidArgument(f"policy={policy!r} needs frames >= {MIN_FRAMES[policy]} "
+                              f"(got {k}): {MIN_FRAMES_WHY[policy]}")
     tr = as_trace(trace)
     demand = mode == "demand"
     if engine == "reference":
