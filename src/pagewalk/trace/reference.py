@@ -344,9 +344,67 @@ class TwoQ:
         return victim
 
 
+class S3FIFO:
+    """S3-FIFO with libCacheSim's defaults (rules in
+    :mod:`pagewalk.trace.fast.s3fifo`): OrderedDicts with the newest page at
+    the end, ``freq`` per resident page."""
+
+    def __init__(self, frames: int, trace: Sequence[int]) -> None:
+        self.frames = frames
+        self.s_size = int(frames * 0.1)
+        self.m_size = frames - self.s_size
+        self.g_size = int(frames * 0.9)
+        self.small: OrderedDict[int, None] = OrderedDict()
+        self.main: OrderedDict[int, None] = OrderedDict()
+        self.ghost: OrderedDict[int, None] = OrderedDict()
+        self.freq: dict[int, int] = {}
+        self.full_once = False  # libCacheSim's has_evicted
+
+    def hit(self, p: int, i: int) -> None:
+        self.freq[p] += 1
+
+    def _evict_main(self) -> int:
+        while True:
+            u, _ = self.main.popitem(last=False)
+            if self.freq[u] == 0:
+                return u
+            self.main[u] = None
+            self.freq[u] = min(self.freq[u], 3) - 1
+
+    def _evict(self) -> int:
+        if len(self.main) > self.m_size or not self.small:
+            return self._evict_main()
+        while self.small:
+            u, _ = self.small.popitem(last=False)
+            if self.freq[u] >= 2:
+                self.main[u] = None
+                self.freq[u] = 0
+                continue
+            if self.g_size > 0:
+                if len(self.ghost) >= self.g_size:
+                    self.ghost.popitem(last=False)
+                self.ghost[u] = None
+            return u
+        return self._evict_main()
+
+    def miss(self, p: int, i: int) -> int | None:
+        ghost = p in self.ghost
+        if ghost:
+            del self.ghost[p]
+        victim = None
+        if len(self.small) + len(self.main) == self.frames:
+            self.full_once = True
+            victim = self._evict()
+            del self.freq[victim]
+        to_main = ghost or (not self.full_once and len(self.small) >= self.s_size)
+        (self.main if to_main else self.small)[p] = None
+        self.freq[p] = 0
+        return victim
+
+
 POLICIES = {"lru": LRU, "fifo": FIFO, "clock": Clock, "opt": OPT, "arc": ARC,
             "lfu": LFU, "linux": Linux, "mru": MRU, "random": Random, "sieve": Sieve,
-            "2q": TwoQ}
+            "2q": TwoQ, "s3fifo": S3FIFO}
 
 
 def replay_reference(ids: Sequence[int], writes: Sequence[bool], frames: int,

@@ -128,7 +128,7 @@ _NO_WRITES = np.zeros(1, np.bool_)
 def run_fast(trace: Trace, frames: int, policy: str, demand: bool,
              seed: int = 0) -> np.ndarray:
     """The compiled kernel's counter vector (see :mod:`.fast.common`)."""
-    from .fast import arc, clock, fifo, lfu, linux, lru, mru, opt, rand, sieve, twoq
+    from .fast import arc, clock, fifo, lfu, linux, lru, mru, opt, rand, s3fifo, sieve, twoq
     ids, npages = trace.ids, max(trace.n_pages, 1)
     writes = trace.writes if demand else _NO_WRITES  # cache mode never reads them
     cnt = C.new_counters()
@@ -147,6 +147,8 @@ def run_fast(trace: Trace, frames: int, policy: str, demand: bool,
         lfu.run_lfu(ids, writes, npages, frames, demand, cnt)
     elif policy == "mru":
         mru.run_mru(ids, writes, npages, frames, demand, cnt)
+    elif policy == "s3fifo":
+        s3fifo.run_s3fifo(ids, writes, npages, frames, demand, cnt)
     elif policy == "2q":
         twoq.run_twoq(ids, writes, npages, frames, demand, cnt)
     elif policy == "sieve":
