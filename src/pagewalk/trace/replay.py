@@ -140,7 +140,7 @@ def run_fast(trace: Trace, frames: int, policy: str, demand: bool,
     elif policy == "clock":
         clock.run_clock(ids, writes, npages, frames, demand, cnt)
     elif policy == "opt":
-        opt.run_opt(ids, writes, npages, frames, demand, cnt, opt.next_use(ids, npages))
+        opt.replay_opt(ids, writes, npages, frames, demand, cnt)
     elif policy == "arc":
         arc.run_arc(ids, writes, npages, frames, demand, cnt)
     elif policy == "lfu":
