@@ -19,10 +19,11 @@ from numba.core.registry import CPUDispatcher
 
 import pagewalk.trace as pt
 import pagewalk.trace.fast as fast
+from pagewalk.trace.fast import opt as opt_module
 from pagewalk.trace.fast.common import access
 from pagewalk.trace.fast.irguard import kernel_refcounts_in_loops
 from pagewalk.trace.mrc import stack_distance_histogram
-from pagewalk.trace.policies import MODES, POLICY_NAMES
+from pagewalk.trace.policies import MIN_FRAMES, MODES, POLICY_NAMES
 
 
 def all_kernels() -> list[CPUDispatcher]:
@@ -34,6 +35,7 @@ def all_kernels() -> list[CPUDispatcher]:
             if name.startswith("run_") and isinstance(obj, CPUDispatcher):
                 found[name] = obj
     found["stack_distance_histogram"] = stack_distance_histogram
+    found["_chunk_states"] = opt_module._chunk_states
     return list(found.values())
 
 
@@ -42,7 +44,7 @@ def compiled() -> list[CPUDispatcher]:
     tr = pt.Trace.from_pages([0, 1, 2, 0, 1, 3, 4, 0, 2, 2], [True, False] * 5)
     for policy in POLICY_NAMES:
         for mode in MODES:
-            pt.replay(tr, frames=2, policy=policy, mode=mode)
+            pt.replay(tr, frames=max(2, MIN_FRAMES.get(policy, 1)), policy=policy, mode=mode)
     pt.mrc(tr)
     return all_kernels()
 

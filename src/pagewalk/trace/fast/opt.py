@@ -121,7 +121,8 @@ def _chunk_states(ids, chunk, snap_last, snap_out):
     last = np.empty(snap_last.shape[1], snap_last.dtype)
     for p in range(last.size):
         last[p] = n + p
-    snap_last[nch - 1, :] = last
+    for p in range(last.size):
+        snap_last[nch - 1, p] = last[p]
     outv = last[0]
     for i in range(n - 1, 0, -1):
         p = ids[i]
@@ -130,16 +131,20 @@ def _chunk_states(ids, chunk, snap_last, snap_out):
         last[p] = i
         if i % chunk == 0:  # i starts chunk i // chunk: the state at the end of the one before
             c = i // chunk - 1
-            snap_last[c, :] = last
+            for q in range(last.size):
+                snap_last[c, q] = last[q]
             snap_out[c] = outv
 
 
 @njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
-def _chunk_next_use(ids, start, end, last, out_next, buf):
-    """``buf[i - start]`` = next use of access ``i`` for ``start <= i < end``,
-    from the recurrence's state at ``end`` (``last`` is updated in place)."""
+def _chunk_next_use(ids, start, end, last, snap_last, snap_out, c, buf):
+    """``buf[i - start]`` = next use of access ``i`` for ``start <= i < end``
+    (chunk ``c``), from the recurrence's state at ``end`` (copied into
+    ``last``; element by element: a row view would be a new array object)."""
     n = ids.size
-    nxtv = out_next
+    for p in range(last.size):
+        last[p] = snap_last[c, p]
+    nxtv = snap_out[c]
     for i in range(end - 1, start - 1, -1):
         p = ids[i]
         if i + 1 >= n or ids[i + 1] != p:  # else: a run shares its successor's key
@@ -161,8 +166,7 @@ def run_opt(ids, writes, npages, frames, demand, cnt, chunk, snap_last, snap_out
     for c in range(snap_out.size):
         start = c * chunk
         end = min(start + chunk, n)
-        last[:] = snap_last[c]
-        _chunk_next_use(ids, start, end, last, snap_out[c], buf)
+        _chunk_next_use(ids, start, end, last, snap_last, snap_out, c, buf)
         for i in range(start, end):
             p = np.int64(ids[i])
             if p == prev and st[p] & KIND == RESIDENT and (
