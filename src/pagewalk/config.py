@@ -1,7 +1,8 @@
 """The machine's configuration: every knob of a profile is a field here.
 
 ``Config.for_profile("linux")`` is today's kernel (6.x, as on this project's
-hosts); ``"classic"`` is the 2.4/2.6 mechanism the seeds describe. A knob given
+hosts); ``"classic"`` is the 2.4/2.6 mechanism the two Chinese texts on
+demand paging (请页机制) describe. A knob given
 to ``Machine(...)`` overrides the profile's value:
 ``pw.Machine(profile="linux", fault_around_bytes=4096)``.
 """
@@ -95,7 +96,8 @@ class Config:
     def for_profile(cls, profile: str, **overrides) -> Config:
         if profile not in PROFILES:
             raise InvalidArgument(f"unknown profile {profile!r}; choose 'linux' (today's "
-                                  "kernel, 6.x) or 'classic' (the seeds' 2.4/2.6 kernel)")
+                                  "kernel, 6.x) or 'classic' (the 2.4/2.6 kernel of the "
+                                  "two Chinese texts on demand paging)")
         base: dict = {}
         if profile == "classic":
             base = dict(profile="classic", cow_reuse="mapcount", mprotect_upgrade_writable=False,

@@ -5,6 +5,9 @@
 * ``SyscallError``: a system call failed with an errno, as ``OSError`` does.
 * ``InvalidArgument``: EINVAL for arguments that do not make sense; it is also a
   ``ValueError`` so that Python code can catch it the Python way.
+* ``PagewalkWarning`` (a warning, not an exception): input pagewalk reads,
+  but probably not as meant (a text trace entirely in page 0, a lackey log
+  cut short, a SHARDS sample too small to resolve small sizes).
 * ``KernelBug``: a broken kernel invariant (``Machine.check``) — always a bug in
   pagewalk, never the user's fault.
 
@@ -84,6 +87,13 @@ class InvalidArgument(SyscallError, ValueError):
 
 class KernelBug(PagewalkError, AssertionError):
     """A kernel invariant is broken (the model's own bug), like BUG_ON()."""
+
+
+class PagewalkWarning(UserWarning):
+    """Something the user probably did not mean, but which has a defined answer:
+    pagewalk goes on and says so (the command line prints it as one line
+    ``pagewalk: warning: ...``).  Turn it into an error with
+    ``warnings.simplefilter("error", pw.PagewalkWarning)``."""
 
 
 def enomem(message: str) -> SyscallError:

@@ -20,10 +20,15 @@ _SIGNALS: dict[str, type[Signal]] = {
 def exc_page_fault(task, error_code: int, address: int) -> SigInfo | None:
     """The #PF entry: read CR2 and the error code, handle, record the tracepoint."""
     vmf = FaultContext(task, address, error_code)
-    sig = do_user_addr_fault(vmf)
     machine = task.machine
-    if machine.tracers:
-        machine.record_fault(vmf, sig)
+    if not machine.tracers:
+        return do_user_addr_fault(vmf)
+    machine.faulting = vmf              # reclaim inside this fault is recorded with it
+    try:
+        sig = do_user_addr_fault(vmf)
+    finally:
+        machine.faulting = None
+    machine.record_fault(vmf, sig)
     return sig
 
 

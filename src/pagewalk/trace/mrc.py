@@ -13,7 +13,11 @@ at no cost.
 ``sample=R`` (0 < R <= 1) uses SHARDS (Waldspurger et al., FAST '15) with the
 "adj" correction: only pages whose hash falls below R are traced, distances
 are scaled by 1/R.  Use it for traces with many distinct pages; the exact
-curve is the default.
+curve is the default.  A sampled curve cannot resolve sizes below 1/R frames
+(one sampled page stands for 1/R pages), so it starts at ``ceil(1/R)``; when
+the sample holds fewer than :data:`SHARDS_MIN_PAGES` pages a
+:class:`~pagewalk.errors.PagewalkWarning` says the curve is coarse and names
+the exact computation (or a larger rate) instead.
 
 Other policies are not stack algorithms in general: for them the curve is
 made of per-size replays (``frames=`` sizes, by default about 24 sizes from 1
@@ -22,7 +26,9 @@ frame to the number of distinct pages).
 
 from __future__ import annotations
 
+import math
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -30,10 +36,12 @@ import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, PagewalkWarning
 from .model import Trace
 from .policies import MIN_FRAMES, POLICY_NAMES
 from .replay import as_trace, check_choice, replay
+
+SHARDS_MIN_PAGES = 100
 
 
 @intrinsic
@@ -176,6 +184,11 @@ class MissRatioCurve:
     def miss_ratio(self) -> np.ndarray:
         return self.misses / max(self.accesses, 1)
 
+    @property
+    def min_frames(self) -> int:
+        """The smallest size the curve resolves (``ceil(1/rate)`` when sampled)."""
+        return int(self.frames[0]) if self.frames.size else 0
+
     def misses_at(self, frames: int) -> float:
         """Misses with ``frames`` frames (the largest computed size <= frames)."""
         i = int(np.searchsorted(self.frames, frames, side="right")) - 1
@@ -266,6 +279,11 @@ def _shards(tr: Trace, rate: float, seed: int) -> MissRatioCurve:
     sel = tr.ids[keep[tr.ids]]
     ids = remap[sel].astype(np.uint32)
     npages_s = int(keep.sum())
+    if npages_s < SHARDS_MIN_PAGES:
+        warnings.warn(f"mrc: the SHARDS sample at rate {rate:g} holds {npages_s} of "
+                      f"{tr.n_pages:,} pages (fewer than {SHARDS_MIN_PAGES}): the curve is "
+                      f"coarse; leave out --sample for the exact curve or raise the rate",
+                      PagewalkWarning, stacklevel=3)
     hist = stack_distance_histogram(ids, max(npages_s, 1)).astype(np.float64)
     if hist.size > 1:
         hist[1] += n * rate - ids.size  # SHARDS-adj
@@ -274,5 +292,7 @@ def _shards(tr: Trace, rate: float, seed: int) -> MissRatioCurve:
     tail = np.concatenate([np.cumsum(hist[:0:-1])[::-1], [0.0]])
     j = np.minimum(np.floor(k * rate).astype(np.int64), hist.size - 1)
     misses = np.clip((hist[0] + tail[j]) / rate, 0.0, float(n))
-    misses[0] = n
-    return MissRatioCurve("lru", k, misses, n, tr.n_pages, sample_rate=rate)
+    first = min(math.ceil(1.0 / rate), top) if rate < 1.0 else 0
+    if first == 0:
+        misses[0] = n
+    return MissRatioCurve("lru", k[first:], misses[first:], n, tr.n_pages, sample_rate=rate)
