@@ -71,6 +71,14 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - t0, out
 
 
+def timed_cpu(fn: Callable[[], object]) -> tuple[float, float, object]:
+    """Wall and CPU seconds of one call (both tools run single-threaded in this
+    process, so CPU time is what each used even when the machine is shared)."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = fn()
+    return time.perf_counter() - t0, time.process_time() - c0, out
+
+
 def libcachesim_run(paths: dict, policy: str, frames: int) -> int:
     import libcachesim as lcs
     name, kwargs = PEERS[policy]
@@ -101,19 +109,41 @@ def floor(paths: dict, runs: int) -> dict[str, float]:
 
 def compare(paths: dict, policy: str, frames: int, runs: int) -> dict[str, object]:
     pt.replay(pt.load_trace(paths["pwt"])[:1000], frames=frames, policy=policy)  # compile
-    pw_t, lc_t, f_pw, f_lc = [], [], None, None
+    pw_t, lc_t, pw_c, lc_c, f_pw, f_lc = [], [], [], [], None, None
     for _ in range(runs):
-        t, f_pw = timed(lambda: pagewalk_run(paths, policy, frames))
+        t, c, f_pw = timed_cpu(lambda: pagewalk_run(paths, policy, frames))
         pw_t.append(t)
+        pw_c.append(c)
         if policy in PEERS:
-            t, f_lc = timed(lambda: libcachesim_run(paths, policy, frames))
+            t, c, f_lc = timed_cpu(lambda: libcachesim_run(paths, policy, frames))
             lc_t.append(t)
+            lc_c.append(c)
+    med = statistics.median
     out = {"policy": policy, "frames": frames, "faults": f_pw,
-           "pagewalk_s": statistics.median(pw_t)}
+           "pagewalk_s": med(pw_t), "pagewalk_cpu_s": med(pw_c)}
     if lc_t:
-        out.update(libcachesim_s=statistics.median(lc_t), libcachesim_faults=f_lc,
-                   ratio=statistics.median(lc_t) / statistics.median(pw_t))
+        out.update(libcachesim_s=med(lc_t), libcachesim_cpu_s=med(lc_c),
+                   libcachesim_faults=f_lc, ratio=med(lc_t) / med(pw_t),
+                   cpu_ratio=med(lc_c) / med(pw_c))
     return out
+
+
+def demand_table(paths: dict, policies: list[str], runs: int, results: list) -> None:
+    """pagewalk alone (libCacheSim has no demand paging): M accesses/s."""
+    tr = pt.load_trace(paths["pwt"])
+    print("\n== demand mode, real trace, 64 frames (end to end, kernel alone) ==")
+    for policy in policies:
+        pt.replay(tr[:1000], frames=64, policy=policy, mode="demand")
+        e2e = statistics.median(
+            timed(functools.partial(pagewalk_run, paths, policy, 64, "demand"))[0]
+            for _ in range(runs))
+        kern = statistics.median(
+            timed(functools.partial(pt.replay, tr, frames=64, policy=policy, mode="demand"))[0]
+            for _ in range(runs))
+        print(f"{policy:>9}  {len(tr) / e2e / 1e6:8.1f} M/s end to end  "
+              f"{len(tr) / kern / 1e6:8.1f} M/s replay alone")
+        results.append(dict(trace="real", mode="demand", policy=policy, frames=64,
+                            accesses=len(tr), pagewalk_s=e2e, replay_s=kern))
 
 
 def main() -> None:
@@ -122,11 +152,13 @@ def main() -> None:
     ap.add_argument("--policies", default=",".join(POLICY_NAMES))
     ap.add_argument("--quick", action="store_true", help="1 M-access Zipf trace, 3 runs")
     ap.add_argument("--no-zipf", action="store_true", help="the real trace only")
+    ap.add_argument("--zipf-only", action="store_true",
+                    help="the Zipf trace only (no real trace, no demand-mode table)")
     ap.add_argument("--json", help="also write the results to this file")
     args = ap.parse_args()
     runs = 3 if args.quick else args.runs
     policies = args.policies.split(",")
-    traces = {"real": real_trace()}
+    traces = {} if args.zipf_only else {"real": real_trace()}
     if not args.no_zipf:
         traces["zipf"] = (zipf_trace(n=1_000_000, npages=100_000) if args.quick
                           else zipf_trace())
@@ -144,7 +176,8 @@ def main() -> None:
               f"{fl['touch_loop_s'] * 1e3:.1f} ms")
         sizes = [23, 64] if name == "real" else [10_000]
         print(f"{'policy':>9} {'frames':>7} {'faults':>11} {'pagewalk ms':>12} "
-              f"{'libCacheSim ms':>15} {'ratio':>7}  target")
+              f"{'libCacheSim ms':>15} {'ratio':>7} {'pw cpu ms':>10} {'lcs cpu ms':>10} "
+              f"{'cpu ratio':>9}  target (on the wall ratio)")
         for frames in sizes:
             for policy in policies:
                 if frames < MIN_FRAMES.get(policy, 1):
@@ -155,6 +188,9 @@ def main() -> None:
                 target = TARGET.get(policy, 3) if name == "real" else 5
                 lc = f"{r['libcachesim_s'] * 1e3:>15.1f}" if "ratio" in r else f"{'-':>15}"
                 ratio = f"{r['ratio']:>6.1f}x" if "ratio" in r else f"{'-':>7}"
+                ratio += f" {r['pagewalk_cpu_s'] * 1e3:>10.1f}"
+                ratio += (f" {r['libcachesim_cpu_s'] * 1e3:>10.1f} {r['cpu_ratio']:>8.1f}x"
+                          if "ratio" in r else f" {'-':>10} {'-':>9}")
                 verdict = ""
                 if "ratio" in r:
                     verdict = f"{'ok' if r['ratio'] >= target else 'MISSED'} (>= {target}x)"
@@ -162,21 +198,8 @@ def main() -> None:
                         verdict += f"  FAULTS DIFFER: libCacheSim {r['libcachesim_faults']:,}"
                 print(f"{policy:>9} {frames:>7,} {r['faults']:>11,} "
                       f"{r['pagewalk_s'] * 1e3:>12.1f} {lc} {ratio}  {verdict}", flush=True)
-    paths = traces["real"]
-    tr = pt.load_trace(paths["pwt"])
-    print("\n== demand mode, real trace, 64 frames (end to end, kernel alone) ==")
-    for policy in policies:
-        pt.replay(tr[:1000], frames=64, policy=policy, mode="demand")
-        e2e = statistics.median(
-            timed(functools.partial(pagewalk_run, paths, policy, 64, "demand"))[0]
-            for _ in range(runs))
-        kern = statistics.median(
-            timed(functools.partial(pt.replay, tr, frames=64, policy=policy, mode="demand"))[0]
-            for _ in range(runs))
-        print(f"{policy:>9}  {len(tr) / e2e / 1e6:8.1f} M/s end to end  "
-              f"{len(tr) / kern / 1e6:8.1f} M/s replay alone")
-        results.append(dict(trace="real", mode="demand", policy=policy, frames=64,
-                            accesses=len(tr), pagewalk_s=e2e, replay_s=kern))
+    if not args.zipf_only:
+        demand_table(traces["real"], policies, runs, results)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
