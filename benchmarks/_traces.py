@@ -47,6 +47,15 @@ def write_oracle_general(trace: pt.Trace, path: Path) -> None:
     tmp.rename(path)
 
 
+def write_valpin(trace: pt.Trace, path: Path) -> None:
+    """libCacheSim's valpin binary: one uint64 object id (page number + 1) per
+    access, 8 bytes a record; its cheapest reader for policies that need no
+    next-access times."""
+    tmp = path.with_suffix(".tmp")
+    (trace.pages + np.uint64(1)).astype("<u8").tofile(tmp)
+    tmp.rename(path)
+
+
 def _gzip_input(path: Path, size: int = 200_000, seed: int = 1) -> None:
     rng = np.random.default_rng(seed)
     letters = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz", np.uint8)
@@ -59,11 +68,11 @@ def _gzip_input(path: Path, size: int = 200_000, seed: int = 1) -> None:
 
 
 def real_trace() -> dict[str, Path]:
-    """Paths of the real program's trace: 'lackey', 'pwt', 'oracle'."""
+    """Paths of the real program's trace: 'lackey', 'pwt', 'oracle', 'valpin'."""
     d = CACHE / "gzip"
     d.mkdir(parents=True, exist_ok=True)
     paths = {"lackey": d / "gzip.lackey", "pwt": d / "gzip.pwt",
-             "oracle": d / "gzip.oracleGeneral.bin"}
+             "oracle": d / "gzip.oracleGeneral.bin", "valpin": d / "gzip.valpin.bin"}
     if not paths["lackey"].exists():
         valgrind = shutil.which("valgrind")
         gzip = shutil.which("gzip")
@@ -81,15 +90,18 @@ def real_trace() -> dict[str, Path]:
         tr = pt.load_trace(paths["lackey"])
         tr.save(paths["pwt"])
         write_oracle_general(tr, paths["oracle"])
+    if not paths["valpin"].exists():
+        write_valpin(pt.load_trace(paths["pwt"]), paths["valpin"])
     return paths
 
 
 def zipf_trace(n: int = 10_000_000, npages: int = 1_000_000, alpha: float = 1.0,
                seed: int = 42) -> dict[str, Path]:
-    """Paths of the synthetic Zipf trace: 'pwt', 'oracle'."""
+    """Paths of the synthetic Zipf trace: 'pwt', 'oracle', 'valpin'."""
     d = CACHE / f"zipf-{n}-{npages}-{alpha}-{seed}"
     d.mkdir(parents=True, exist_ok=True)
-    paths = {"pwt": d / "zipf.pwt", "oracle": d / "zipf.oracleGeneral.bin"}
+    paths = {"pwt": d / "zipf.pwt", "oracle": d / "zipf.oracleGeneral.bin",
+             "valpin": d / "zipf.valpin.bin"}
     if not paths["pwt"].exists() or not paths["oracle"].exists():
         log(f"generating a Zipf({alpha}) trace: {n:,} accesses over {npages:,} pages ...")
         rng = np.random.default_rng(seed)
@@ -100,6 +112,8 @@ def zipf_trace(n: int = 10_000_000, npages: int = 1_000_000, alpha: float = 1.0,
         tr = pt.Trace.from_pages(numbering[ranks], rng.random(n) < 0.3)
         tr.save(paths["pwt"])
         write_oracle_general(tr, paths["oracle"])
+    if not paths["valpin"].exists():
+        write_valpin(pt.load_trace(paths["pwt"]), paths["valpin"])
     return paths
 
 

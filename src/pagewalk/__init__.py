@@ -10,6 +10,8 @@
 See DESIGN.md for the layers; ``pagewalk --help`` for the command line.
 """
 
+from typing import TYPE_CHECKING
+
 from . import programs  # pw.programs: built-in task programs (issue 6)
 from .config import Config
 from .errors import (
@@ -29,8 +31,22 @@ from .machine import Machine
 from .observe.procfs import PageInfo
 from .observe.tracepoints import FaultRecord, Tracer
 from .sweep import sweep  # pw.sweep: the function (issue 16); dask is imported on call
-from .trace import MissRatioCurve, ReplayResult, Trace, load_trace, mrc, replay
 from .units import parse_size
+
+# The trace engine (numba, compiled kernels) loads on first use of one of these
+# names, so that `import pagewalk` and the kernel model do not pay for it.
+_TRACE_NAMES = ("MissRatioCurve", "ReplayResult", "Trace", "load_trace", "mrc", "replay")
+if TYPE_CHECKING:
+    from .trace import MissRatioCurve, ReplayResult, Trace, load_trace, mrc, replay
+
+
+def __getattr__(name: str) -> object:
+    if name in _TRACE_NAMES:
+        from . import trace
+        value = getattr(trace, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'pagewalk' has no attribute {name!r}")
 
 __version__ = "0.1.0"
 

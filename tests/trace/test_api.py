@@ -22,7 +22,9 @@ def test_memory_is_frames_times_4k() -> None:
     (dict(frames=2.5), "int >= 1"),
     (dict(memory="1KiB"), "less than one 4 KiB page"),
     (dict(memory="lots"), "does not parse"),
-    (dict(frames=2, policy="random"), "lru, clock, fifo, opt, arc, lfu, linux"),
+    (dict(frames=2, policy="belady"), "lru, clock, fifo, opt, arc, lfu, linux, mru"),
+    (dict(frames=2, policy="random", seed=-1), "seed=-1; write an int >= 0"),
+    (dict(frames=3, policy="2q"), "policy='2q' needs frames >= 4"),
     (dict(frames=2, mode="swap"), "cache, demand"),
     (dict(frames=2, engine="gpu"), "fast, reference"),
 ])

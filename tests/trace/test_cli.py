@@ -48,7 +48,7 @@ def test_replay_text_and_memory(app: typer.Typer, trace_file: Path) -> None:
 
 
 def test_replay_bad_policy(app: typer.Typer, trace_file: Path) -> None:
-    out = CliRunner().invoke(app, ["replay", str(trace_file), "-k", "3", "-p", "random"])
+    out = CliRunner().invoke(app, ["replay", str(trace_file), "-k", "3", "-p", "belady"])
     assert out.exit_code != 0
     assert "lru" in str(out.exception)
 

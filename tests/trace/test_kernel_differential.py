@@ -18,10 +18,12 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 
 import pagewalk as pw
+from pagewalk.trace.policies import MIN_FRAMES
 from pagewalk.trace.reference import POLICIES
 
 PAGE = 4096
-KERNEL_POLICIES = ["lru", "fifo", "clock", "opt", "arc", "lfu", "linux"]
+KERNEL_POLICIES = ["lru", "fifo", "clock", "opt", "arc", "lfu", "linux", "mru", "random", "sieve",
+                   "2q", "s3fifo"]
 
 
 def run_kernel_model(pages: list[int], writes: list[bool], frames: int, policy: str) -> dict:
@@ -54,6 +56,7 @@ def run_kernel_model(pages: list[int], writes: list[bool], frames: int, policy: 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), frames=st.integers(1, 6), policy=st.sampled_from(KERNEL_POLICIES))
 def test_fast_demand_mode_equals_the_kernel_model(data, frames, policy):
+    frames = max(frames, MIN_FRAMES.get(policy, 1))  # 2q, s3fifo need more
     n = data.draw(st.integers(1, 80), label="length")
     pages = data.draw(st.lists(st.integers(0, 11), min_size=n, max_size=n), label="pages")
     writes = data.draw(st.lists(st.booleans(), min_size=n, max_size=n), label="writes")

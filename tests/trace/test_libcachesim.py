@@ -1,4 +1,5 @@
-"""Fault counts equal libCacheSim's on random traces (cache mode)."""
+"""Fault counts equal libCacheSim's (its Python bindings, default parameters) on random
+traces, cache mode."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 
 import pagewalk.trace as pt
+from pagewalk.trace.policies import MIN_FRAMES
 
 lcs = pytest.importorskip("libcachesim", reason="libcachesim is not installed "
                           "(pip install -e '.[dev]'); cannot compare with libCacheSim")
@@ -19,6 +21,9 @@ PEERS = {
     "opt": lambda k: lcs.Belady(k),
     "arc": lambda k: lcs.ARC(k),
     "lfu": lambda k: lcs.LFU(k),
+    "sieve": lambda k: lcs.Sieve(k),
+    "2q": lambda k: lcs.TwoQ(k),
+    "s3fifo": lambda k: lcs.S3FIFO(k),
 }
 
 
@@ -57,5 +62,23 @@ def test_same_fault_counts_as_libcachesim(tmp_path: Path) -> None:
         write_oracle_general(path, pages)
         tr = pt.Trace.from_pages(pages)
         for policy in PEERS:
+            if frames < MIN_FRAMES.get(policy, 1):
+                continue
+            ours = pt.replay(tr, frames=frames, policy=policy).faults
+            assert ours == libcachesim_misses(path, policy, frames), (policy, trial, frames)
+
+
+def test_same_fault_counts_as_libcachesim_at_larger_sizes(tmp_path: Path) -> None:
+    """Sizes where every policy's queues are non-trivial (s3fifo needs 20)."""
+    rng = np.random.default_rng(77)
+    path = tmp_path / "trace.oracleGeneral.bin"
+    for trial in range(12):
+        npages = int(rng.integers(30, 300))
+        w = 1.0 / np.arange(1, npages + 1) ** (0.6 + 0.05 * trial)
+        pages = rng.choice(npages, 3000, p=w / w.sum()).astype(np.uint64)
+        frames = int(rng.integers(20, npages))
+        write_oracle_general(path, pages)
+        tr = pt.Trace.from_pages(pages)
+        for policy in ("sieve", "2q", "s3fifo", "arc", "lfu", "clock"):
             ours = pt.replay(tr, frames=frames, policy=policy).faults
             assert ours == libcachesim_misses(path, policy, frames), (policy, trial, frames)

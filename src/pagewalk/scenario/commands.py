@@ -19,6 +19,7 @@ from rich.table import Table
 from ..errors import InvalidArgument
 from ..observe.explain import LANGS, explain, explain_event
 from ..observe.narrate import narrate
+from ..observe.ostep_table import POLICIES as OSTEP_POLICIES
 from ..observe.ostep_table import compute_table, format_table
 from ..observe.reclaim_story import explain_reclaim
 from ..outpaths import PLOT_SUFFIXES, check_output_path
@@ -77,6 +78,8 @@ def _replay_table(console: Console, r: StepResult, how: Narration) -> None:
     if len(refs) > TABLE_MAX_REFS and not how.all:
         console.print("    [dim]" + escape(word("no_table", how.lang, n=len(refs))) + "[/]")
         return
+    if a.get("policy", "lru") not in OSTEP_POLICIES:
+        return  # the newer policies (mru, random, sieve, 2q, s3fifo) have no OSTEP table
     table = compute_table(refs, a["frames"], a.get("policy", "lru"))
     for line in format_table(table, how.lang).splitlines():
         console.print(f"      {escape(line)}")

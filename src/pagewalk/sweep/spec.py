@@ -47,8 +47,6 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidArgument
-from ..trace.io import FORMATS
-from ..trace.policies import MODES, POLICY_NAMES
 from ..units import PAGE_SIZE, parse_size
 
 KEYS = ("traces", "policies", "frames", "memory", "sizes", "modes", "compute", "sample",
@@ -243,6 +241,10 @@ def _traces(data: dict, where: str, base: Path) -> tuple[tuple[str, str], ...]:
 
 
 def _validate(data: dict, where: str, base: Path) -> Spec:
+    # here, not at the top: importing pagewalk.trace loads numba, and `import pagewalk`
+    # (which binds pw.sweep) must stay light
+    from ..trace.io import FORMATS
+    from ..trace.policies import MODES, POLICY_NAMES
     unknown = [k for k in data if k not in KEYS]
     if unknown:
         raise _fail(where, unknown[0], "unknown key; the keys are " + ", ".join(KEYS))

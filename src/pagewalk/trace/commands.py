@@ -137,7 +137,8 @@ def register(app: typer.Typer) -> None:
                             "e.g. 1,2,3,4,1,2,5,1,2,3,4,5.")] = None,
         seed: Annotated[int | None, typer.Option(
             "--seed", "-s", help="Generate a random reference string with this seed, as "
-                                 "OSTEP's paging-policy.py does (with -n, --max-page).")] = None,
+                                 "OSTEP's paging-policy.py does (with -n, --max-page); "
+                                 "it also seeds --policy random.")] = None,
         num_refs: Annotated[int, typer.Option(
             "--num-refs", "-n", help="How many references to generate with -s.")] = 10,
         max_page: Annotated[int, typer.Option(
@@ -168,7 +169,7 @@ def register(app: typer.Typer) -> None:
                            if generated else None)
             return
         res = run_replay(tr, frames=frames, memory=memory, policy=policy, mode=mode,
-                         engine=engine)
+                         engine=engine, seed=seed or 0)  # -s also seeds policy random
         if as_json:
             print(json.dumps(res.to_dict()))
             return

@@ -3,10 +3,12 @@
 For LRU, :func:`mrc` computes Mattson's stack distances: the distance of an
 access is the number of distinct pages touched since the previous access to
 its page (itself included); with ``k`` frames the access hits iff its distance
-is at most ``k``.  Distances are counted with a Fenwick tree over
-"last-access slots" that is compacted whenever it fills, so it stays about
-twice the number of distinct pages (O(log pages) per access, cache friendly),
-and a repeated access to the page just accessed is distance 1 at no cost.
+is at most ``k``.  Distances are counted over "last-access slots" with a
+bitmap and a Fenwick tree over 512-slot blocks (see
+:func:`stack_distance_histogram`), compacted whenever the slots run out, so
+the state stays a few bits per distinct page (O(log pages) per access,
+cache-resident), and a repeated access to the page just accessed is distance 1
+at no cost.
 
 ``sample=R`` (0 < R <= 1) uses SHARDS (Waldspurger et al., FAST '15) with the
 "adj" correction: only pages whose hash falls below R are traced, distances
@@ -31,17 +33,33 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import intrinsic
 
 from ..errors import InvalidArgument, PagewalkWarning
 from .model import Trace
-from .policies import POLICY_NAMES
+from .policies import MIN_FRAMES, POLICY_NAMES
 from .replay import as_trace, check_choice, replay
 
 SHARDS_MIN_PAGES = 100
 
 
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
+@intrinsic
+def _popcount(typingctx, x):
+    """The CPU's population count of a uint64 (LLVM's ctpop)."""
+    sig = types.uint64(types.uint64)
+
+    def codegen(context, builder, signature, args):
+        return builder.ctpop(args[0])
+
+    return sig, codegen
+
+
+_BLOCK_WORDS = 8              # a block: 8 uint64 words = 512 slots (one cache line)
+_BLOCK_SHIFT = 9
+
+
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
 def _fenwick_add(tree, i, v):
     n = tree.size - 1
     while i <= n:
@@ -49,57 +67,88 @@ def _fenwick_add(tree, i, v):
         i += i & -i
 
 
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
-def _fenwick_prefix(tree, i):
-    s = 0
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
+def _live_upto(bits, tree, s):
+    """Live slots among 0 .. s: whole blocks from the Fenwick tree over
+    blocks, the rest by popcount inside s's block."""
+    b = s >> _BLOCK_SHIFT
+    total = 0
+    i = b
     while i > 0:
-        s += tree[i]
+        total += tree[i]
         i -= i & -i
-    return s
+    w0 = b * _BLOCK_WORDS
+    w = s >> 6
+    for j in range(w0, w):
+        total += _popcount(bits[j])
+    mask = (np.uint64(2) << np.uint64(s & 63)) - np.uint64(1) if (s & 63) != 63 else \
+        np.uint64(0xFFFFFFFFFFFFFFFF)
+    total += _popcount(bits[w] & mask)
+    return total
 
 
 @njit(cache=True)
 def stack_distance_histogram(ids, npages):
     """``hist[d]`` = number of accesses at LRU stack distance ``d`` (1 ..
-    npages); ``hist[0]`` = first accesses (infinite distance)."""
-    cap = max(2 * npages, 1024)
-    tree = np.zeros(cap + 1, np.int32)  # Fenwick tree over slots 1..cap
-    slot_page = np.zeros(cap + 1, np.int64)
-    last = np.zeros(npages, np.int64)  # slot of the page's last access, 0: none
+    npages); ``hist[0]`` = first accesses (infinite distance).
+
+    Each page's last access holds a "slot"; slots are numbered in time order
+    and a live slot is a set bit.  The distance of an access is the number of
+    live slots after its page's slot, plus one.  Live slots are counted with
+    a bitmap (one bit a slot) and a Fenwick tree over 512-slot blocks, so the
+    state is about ``npages / 4`` bytes of bitmap plus ``npages / 64`` bytes of
+    tree: cache-resident far beyond the L2 size that a Fenwick tree of
+    counters would need.  When the slots run out the live ones are renumbered
+    in order (slot space: twice the distinct pages)."""
+    cap = max(2 * npages, 4096)
+    cap = (cap + 511) // 512 * 512
+    nblocks = cap // 512
+    bits = np.zeros(cap // 64, np.uint64)
+    tree = np.zeros(nblocks + 1, np.int32)  # Fenwick tree over blocks 1..nblocks
+    slot_page = np.zeros(cap, np.int32)
+    last = np.full(npages, -1, np.int32)  # slot of the page's last access, -1: none
     hist = np.zeros(npages + 1, np.int64)
-    cur = 0    # the last slot used
-    total = 0  # marked slots = distinct pages seen so far
+    cur = 0    # the next free slot
+    total = 0  # live slots = distinct pages seen so far
     prev = -1
+    one = np.uint64(1)
     for i in range(ids.size):
         p = np.int64(ids[i])
         if p == prev:
             hist[1] += 1
             continue
         prev = p
-        s = last[p]
-        if s == 0:
+        s = np.int64(last[p])
+        if s < 0:
             hist[0] += 1
             total += 1
         else:
-            hist[total - _fenwick_prefix(tree, s) + 1] += 1
-            _fenwick_add(tree, s, -1)
-            last[p] = 0
+            hist[total - _live_upto(bits, tree, s) + 1] += 1
+            bits[s >> 6] &= ~(one << np.uint64(s & 63))
+            _fenwick_add(tree, (s >> _BLOCK_SHIFT) + 1, -1)
         if cur == cap:
-            # compact: renumber the live slots 1..live, in order
+            # compact: renumber the live slots 0..live-1, in order
             live = 0
-            for t in range(1, cap + 1):
+            for t in range(cap):
                 q = slot_page[t]
-                if last[q] == t:
-                    live += 1
+                if last[q] == t and t != s:
                     last[q] = live
                     slot_page[live] = q
-            for t in range(1, cap + 1):  # node t covers slots (t - lowbit(t), t]
-                tree[t] = max(0, min(t, live) - (t - (t & -t)))
+                    live += 1
+            bits[:] = 0
+            for t in range(live):
+                bits[t >> 6] |= one << np.uint64(t & 63)
+            tree[:] = 0
+            for b in range(nblocks):
+                c = min(max(live - b * 512, 0), 512)
+                if c:
+                    _fenwick_add(tree, b + 1, c)
             cur = live
-        cur += 1
-        _fenwick_add(tree, cur, 1)
+        bits[cur >> 6] |= one << np.uint64(cur & 63)
+        _fenwick_add(tree, (cur >> _BLOCK_SHIFT) + 1, 1)
         last[p] = cur
         slot_page[cur] = p
+        cur += 1
     return hist
 
 
@@ -155,8 +204,9 @@ class MissRatioCurve:
         sizes = default_sizes(self.distinct_pages, 8) if sizes is None else sizes
         for pol in policies:
             check_choice(pol, POLICY_NAMES, "policy")
-            m = [replay(trace, frames=int(k), policy=pol, mode=mode).faults for k in sizes]
-            self.replays[pol] = (np.asarray(sizes, np.int64), np.asarray(m, np.int64))
+            ks = [int(k) for k in sizes if k >= MIN_FRAMES.get(pol, 1)]
+            m = [replay(trace, frames=k, policy=pol, mode=mode).faults for k in ks]
+            self.replays[pol] = (np.asarray(ks, np.int64), np.asarray(m, np.int64))
 
     def to_dict(self) -> dict[str, object]:
         return dict(policy=self.policy, accesses=self.accesses,
@@ -195,6 +245,9 @@ def mrc(trace: Trace | str | os.PathLike | Iterable[int], policy: str = "lru", *
         if sample is not None:
             raise InvalidArgument("mrc: sample= (SHARDS) only applies to policy='lru'")
         sizes = default_sizes(tr.n_pages) if frames is None else sorted(set(frames))
+        if frames is None:  # a policy's own lower bound (2q) drops the smallest defaults
+            sizes = [k for k in sizes if k >= MIN_FRAMES.get(policy, 1)] or [
+                MIN_FRAMES[policy]]
         if not sizes or min(sizes) < 1:
             raise InvalidArgument("mrc: frames= must be a non-empty list of ints >= 1")
         m = [replay(tr, frames=int(k), policy=policy).faults for k in sizes]

@@ -32,11 +32,41 @@
               then the inactive tail is scanned: a referenced page has its
               flag cleared and goes back to the inactive head (a second
               chance); the first unreferenced page is the victim.
+``mru``    most recently used: the page of the last access the policy saw
+           is the victim (OSTEP's MRU; libCacheSim's Python bindings have
+           no MRU class).
+``random`` OSTEP's RAND: pages in a list in arrival order, the victim is
+           ``memory.pop(int(random.random() * count))`` with Python's
+           generator seeded by ``replay(..., seed=S)`` (OSTEP's ``-s S``,
+           default 0).  Hits change nothing.
+``sieve``  SIEVE (NSDI '24): one queue, a visited bit set by hits and clear
+           on entry, a hand moving from the oldest page toward the newest
+           that clears set bits and evicts the first clear page, then rests
+           on the next newer one.  Same counts as libCacheSim's ``Sieve(k)``.
+``2q``     2Q with libCacheSim's ``TwoQ(k)`` defaults: A1in (FIFO) of
+           ``int(k * 0.25)`` pages, A1out (ghost ids, FIFO) of ``int(k *
+           0.5)``, Am (LRU) for the rest; a miss on an A1out id goes to Am,
+           other misses to A1in; eviction takes A1in's oldest (into A1out)
+           while A1in holds more than its share, else Am's least recent.
+           Needs ``frames >= 4``; rules in ``fast/twoq.py``.
+``s3fifo`` S3-FIFO with libCacheSim's ``S3FIFO(k)`` defaults: small FIFO of
+           ``int(k * 0.1)`` pages, main FIFO with reinsertion for the rest,
+           ghost FIFO of ``int(k * 0.9)`` ids, move to main at 2 hits
+           (``small_size_ratio=0.1, ghost_size_ratio=0.9,
+           move_to_main_threshold=2``).  Needs ``frames >= 20``; rules in
+           ``fast/s3fifo.py``.
 =========  ===============================================================
 """
 
 from __future__ import annotations
 
-POLICY_NAMES = ("lru", "clock", "fifo", "opt", "arc", "lfu", "linux")
+POLICY_NAMES = ("lru", "clock", "fifo", "opt", "arc", "lfu", "linux", "mru", "random",
+                "sieve", "2q", "s3fifo")
+# Policies whose libCacheSim definition admits no page below some size.
+MIN_FRAMES = {"2q": 4, "s3fifo": 20}
+MIN_FRAMES_WHY = {"2q": "its A1in queue holds int(frames * 0.25) pages (libCacheSim's "
+                        "TwoQ), which must be at least one",
+                  "s3fifo": "its small queue holds int(frames * 0.1) pages and libCacheSim's "
+                            "S3FIFO admits a page to it only when that is at least two"}
 MODES = ("cache", "demand")
 ENGINES = ("fast", "reference")

@@ -19,6 +19,7 @@ A policy holds at most ``frames`` pages and has two operations:
 
 from __future__ import annotations
 
+import random
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -247,12 +248,167 @@ class Linux:
         return victim
 
 
+class MRU(LRU):
+    """Most recently used: LRU's order, the other end (OSTEP's MRU)."""
+
+    def miss(self, p: int, i: int) -> int | None:
+        victim = None
+        if len(self.pages) == self.frames:
+            victim, _ = self.pages.popitem(last=True)
+        self.pages[p] = None
+        return victim
+
+
+class Random:
+    """OSTEP's RAND: the resident pages in a list in arrival order; a miss with
+    every frame used pops ``int(random.random() * count)`` from it, with
+    Python's generator seeded by ``seed``."""
+
+    def __init__(self, frames: int, trace: Sequence[int], seed: int = 0) -> None:
+        self.frames = frames
+        self.memory: list[int] = []
+        self.rng = random.Random(seed)
+
+    def hit(self, p: int, i: int) -> None:
+        pass
+
+    def miss(self, p: int, i: int) -> int | None:
+        victim = None
+        if len(self.memory) == self.frames:
+            victim = self.memory.pop(int(self.rng.random() * self.frames))
+        self.memory.append(p)
+        return victim
+
+
+class Sieve:
+    """SIEVE with libCacheSim's conventions: a queue (here a list, oldest
+    first), a visited bit per page (clear on entry, set by a hit) and a hand
+    that rests on a page (None: start at the oldest).  To evict, the hand
+    clears set bits moving toward newer pages, wrapping to the oldest, evicts
+    the first page whose bit is clear and rests on the next newer page."""
+
+    def __init__(self, frames: int, trace: Sequence[int]) -> None:
+        self.frames = frames
+        self.queue: list[int] = []
+        self.visited: dict[int, bool] = {}
+        self.hand: int | None = None
+
+    def hit(self, p: int, i: int) -> None:
+        self.visited[p] = True
+
+    def miss(self, p: int, i: int) -> int | None:
+        victim = None
+        if len(self.queue) == self.frames:
+            j = 0 if self.hand is None else self.queue.index(self.hand)
+            while self.visited[self.queue[j]]:
+                self.visited[self.queue[j]] = False
+                j = (j + 1) % len(self.queue)
+            victim = self.queue.pop(j)
+            del self.visited[victim]
+            self.hand = self.queue[j] if j < len(self.queue) else None
+        self.queue.append(p)
+        self.visited[p] = False
+        return victim
+
+
+class TwoQ:
+    """2Q with libCacheSim's defaults (rules in :mod:`pagewalk.trace.fast.twoq`):
+    OrderedDicts with the newest page at the end."""
+
+    def __init__(self, frames: int, trace: Sequence[int]) -> None:
+        self.frames = frames
+        self.kin = int(frames * 0.25)
+        self.kout = int(frames * 0.5)
+        self.a1in: OrderedDict[int, None] = OrderedDict()
+        self.am: OrderedDict[int, None] = OrderedDict()
+        self.a1out: OrderedDict[int, None] = OrderedDict()
+
+    def hit(self, p: int, i: int) -> None:
+        if p in self.am:
+            self.am.move_to_end(p)
+
+    def miss(self, p: int, i: int) -> int | None:
+        ghost = p in self.a1out
+        if ghost:
+            del self.a1out[p]
+        victim = None
+        if len(self.a1in) + len(self.am) == self.frames:
+            if len(self.a1in) > self.kin:
+                victim, _ = self.a1in.popitem(last=False)
+                if len(self.a1out) == self.kout:
+                    self.a1out.popitem(last=False)
+                self.a1out[victim] = None
+            else:
+                victim, _ = self.am.popitem(last=False)
+        (self.am if ghost else self.a1in)[p] = None
+        return victim
+
+
+class S3FIFO:
+    """S3-FIFO with libCacheSim's defaults (rules in
+    :mod:`pagewalk.trace.fast.s3fifo`): OrderedDicts with the newest page at
+    the end, ``freq`` per resident page."""
+
+    def __init__(self, frames: int, trace: Sequence[int]) -> None:
+        self.frames = frames
+        self.s_size = int(frames * 0.1)
+        self.m_size = frames - self.s_size
+        self.g_size = int(frames * 0.9)
+        self.small: OrderedDict[int, None] = OrderedDict()
+        self.main: OrderedDict[int, None] = OrderedDict()
+        self.ghost: OrderedDict[int, None] = OrderedDict()
+        self.freq: dict[int, int] = {}
+        self.full_once = False  # libCacheSim's has_evicted
+
+    def hit(self, p: int, i: int) -> None:
+        self.freq[p] += 1
+
+    def _evict_main(self) -> int:
+        while True:
+            u, _ = self.main.popitem(last=False)
+            if self.freq[u] == 0:
+                return u
+            self.main[u] = None
+            self.freq[u] = min(self.freq[u], 3) - 1
+
+    def _evict(self) -> int:
+        if len(self.main) > self.m_size or not self.small:
+            return self._evict_main()
+        while self.small:
+            u, _ = self.small.popitem(last=False)
+            if self.freq[u] >= 2:
+                self.main[u] = None
+                self.freq[u] = 0
+                continue
+            if self.g_size > 0:
+                if len(self.ghost) >= self.g_size:
+                    self.ghost.popitem(last=False)
+                self.ghost[u] = None
+            return u
+        return self._evict_main()
+
+    def miss(self, p: int, i: int) -> int | None:
+        ghost = p in self.ghost
+        if ghost:
+            del self.ghost[p]
+        victim = None
+        if len(self.small) + len(self.main) == self.frames:
+            self.full_once = True
+            victim = self._evict()
+            del self.freq[victim]
+        to_main = ghost or (not self.full_once and len(self.small) >= self.s_size)
+        (self.main if to_main else self.small)[p] = None
+        self.freq[p] = 0
+        return victim
+
+
 POLICIES = {"lru": LRU, "fifo": FIFO, "clock": Clock, "opt": OPT, "arc": ARC,
-            "lfu": LFU, "linux": Linux}
+            "lfu": LFU, "linux": Linux, "mru": MRU, "random": Random, "sieve": Sieve,
+            "2q": TwoQ, "s3fifo": S3FIFO}
 
 
 def replay_reference(ids: Sequence[int], writes: Sequence[bool], frames: int,
-                     policy: str, demand: bool) -> dict[str, int]:
+                     policy: str, demand: bool, seed: int = 0) -> dict[str, int]:
     """Replay page ids (``writes[i]`` true for a write) and return the counters:
     accesses, minor, major, pswpin, pswpout, zero_maps, evictions.
 
@@ -261,7 +417,7 @@ def replay_reference(ids: Sequence[int], writes: Sequence[bool], frames: int,
     Demand mode: the rules of :mod:`pagewalk.trace.replay`, verbatim.
     """
     ids = [int(p) for p in ids]
-    pol = POLICIES[policy](frames, ids)
+    pol = Random(frames, ids, seed) if policy == "random" else POLICIES[policy](frames, ids)
     c = dict(accesses=len(ids), minor=0, major=0, pswpin=0, pswpout=0, zero_maps=0,
              evictions=0)
     state: dict[int, str] = {}      # absent = NONE; "zero", "resident", "swapped"

@@ -42,7 +42,7 @@ from ..errors import InvalidArgument
 from ..units import PAGE_SIZE, SIZE_HELP, parse_size
 from .fast import common as C
 from .model import Trace
-from .policies import ENGINES, MODES, POLICY_NAMES
+from .policies import ENGINES, MIN_FRAMES, MIN_FRAMES_WHY, MODES, POLICY_NAMES
 
 
 @dataclass(frozen=True)
@@ -129,25 +129,37 @@ def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
 _NO_WRITES = np.zeros(1, np.bool_)
 
 
-def run_fast(trace: Trace, frames: int, policy: str, demand: bool) -> np.ndarray:
+def run_fast(trace: Trace, frames: int, policy: str, demand: bool,
+             seed: int = 0) -> np.ndarray:
     """The compiled kernel's counter vector (see :mod:`.fast.common`)."""
-    from .fast import arc, clock, fifo, lfu, linux, lru, opt
+    from .fast import arc, clock, fifo, lfu, linux, lru, mru, opt, rand, s3fifo, sieve, twoq
     ids, npages = trace.ids, max(trace.n_pages, 1)
     writes = trace.writes if demand else _NO_WRITES  # cache mode never reads them
     cnt = C.new_counters()
     if policy == "lru":
-        lru.run_lru(ids, writes, npages, frames, demand, cnt)
+        lru.run_lru(ids, writes, npages, frames, demand, cnt,
+                    lru.position_array(ids.size, npages))
     elif policy == "fifo":
         fifo.run_fifo(ids, writes, npages, frames, demand, cnt)
     elif policy == "clock":
         clock.run_clock(ids, writes, npages, frames, demand, cnt)
     elif policy == "opt":
-        opt.run_opt(ids, writes, npages, frames, demand, cnt, opt.next_use(ids, npages))
+        opt.replay_opt(ids, writes, npages, frames, demand, cnt)
     elif policy == "arc":
         arc.run_arc(ids, writes, npages, frames, demand, cnt)
     elif policy == "lfu":
-        maxfreq = int(np.bincount(ids).max()) if ids.size else 1
-        lfu.run_lfu(ids, writes, npages, frames, demand, cnt, maxfreq)
+        lfu.run_lfu(ids, writes, npages, frames, demand, cnt)
+    elif policy == "mru":
+        mru.run_mru(ids, writes, npages, frames, demand, cnt)
+    elif policy == "s3fifo":
+        s3fifo.run_s3fifo(ids, writes, npages, frames, demand, cnt)
+    elif policy == "2q":
+        twoq.run_twoq(ids, writes, npages, frames, demand, cnt)
+    elif policy == "sieve":
+        sieve.run_sieve(ids, writes, npages, frames, demand, cnt)
+    elif policy == "random":
+        mt, pos = rand.mt_state(seed)
+        rand.run_random(ids, writes, npages, frames, demand, cnt, mt, pos)
     else:
         linux.run_linux(ids, writes, npages, frames, demand, cnt)
     cnt[C.ACCESSES] = len(trace)
@@ -156,9 +168,10 @@ def run_fast(trace: Trace, frames: int, policy: str, demand: bool) -> np.ndarray
 
 def replay(trace: Trace | str | os.PathLike | Iterable[int], frames: int | None = None, *,
            memory: int | str | None = None, policy: str = "lru", mode: str = "cache",
-           engine: str = "fast") -> ReplayResult:
+           engine: str = "fast", seed: int = 0) -> ReplayResult:
     """Replay ``trace`` against ``frames`` frames (or ``memory``, e.g. "64MiB")
     with ``policy`` in ``mode`` ("cache" or "demand"; see the module docstring).
+    ``seed`` seeds ``policy="random"`` (OSTEP's ``-s``; other policies ignore it).
 
     ``engine="reference"`` runs the pure-Python twin instead of the compiled
     kernel; the counters are identical, only slower.
@@ -167,14 +180,20 @@ def replay(trace: Trace | str | os.PathLike | Iterable[int], frames: int | None 
     check_choice(policy, POLICY_NAMES, "policy")
     check_choice(mode, MODES, "mode")
     check_choice(engine, ENGINES, "engine")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InvalidArgument(f"seed={seed!r}; write an int >= 0")
+    if k < MIN_FRAMES.get(policy, 1):
+        raise InvalidArgument(f"policy={policy!r} needs frames >= {MIN_FRAMES[policy]} "
+                              f"(got {k}): {MIN_FRAMES_WHY[policy]}")
     tr = as_trace(trace)
     demand = mode == "demand"
     if engine == "reference":
         from .reference import replay_reference
-        c = replay_reference(tr.ids.tolist(), tr.writes.tolist(), k, policy, demand)
+        c = replay_reference(tr.ids.tolist(), tr.writes.tolist(), k, policy, demand,
+                             int(seed))
         return ReplayResult(policy=policy, mode=mode, frames=k, distinct_pages=tr.n_pages,
                             engine=engine, **c)
-    cnt = run_fast(tr, k, policy, demand)
+    cnt = run_fast(tr, k, policy, demand, int(seed))
     return ReplayResult(policy=policy, mode=mode, frames=k, accesses=int(cnt[C.ACCESSES]),
                         minor=int(cnt[C.MINOR]), major=int(cnt[C.MAJOR]),
                         pswpin=int(cnt[C.PSWPIN]), pswpout=int(cnt[C.PSWPOUT]),

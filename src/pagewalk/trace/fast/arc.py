@@ -31,7 +31,7 @@ B1 = 3
 B2 = 4
 
 
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
 def _replace(link, heads, tails, sizes, lst, p_target, in_b2, st, demand, cnt):
     t1 = sizes[T1]
     if (t1 > 0 and (t1 > p_target or (t1 == p_target and in_b2))) or sizes[T2] == 0:
@@ -48,7 +48,7 @@ def _replace(link, heads, tails, sizes, lst, p_target, in_b2, st, demand, cnt):
 @njit(cache=True)
 def run_arc(ids, writes, npages, frames, demand, cnt):
     st = np.zeros(npages, np.uint8)
-    link = np.full((npages, 2), -1, np.int64)
+    link = np.full((npages, 2), -1, np.int32)
     lst = np.zeros(npages, np.int8)
     heads = np.full(5, -1, np.int64)
     tails = np.full(5, -1, np.int64)
@@ -56,7 +56,8 @@ def run_arc(ids, writes, npages, frames, demand, cnt):
     p_target = 0.0
     for i in range(ids.size):
         x = np.int64(ids[i])
-        a = access(st, x, demand and writes[i], demand, cnt)
+        w = demand and writes[i]
+        a = access(st, x, w, demand, cnt)
         if a == HIT:
             if lst[x] == T2 and heads[T2] == x:
                 continue

@@ -21,12 +21,13 @@ from .common import HIT, NEED_FRAME, access, evict
 def run_clock(ids, writes, npages, frames, demand, cnt):
     st = np.zeros(npages, np.uint8)
     ref = np.zeros(npages, np.uint8)
-    ring = np.empty(frames, np.int64)
+    ring = np.empty(frames, np.int32)
     used = 0
     hand = 0
     for i in range(ids.size):
         p = np.int64(ids[i])
-        a = access(st, p, demand and writes[i], demand, cnt)
+        w = demand and writes[i]
+        a = access(st, p, w, demand, cnt)
         if a == HIT:
             ref[p] = 1
             continue

@@ -47,7 +47,7 @@ NEED_FRAME = 2  # the page needs a frame: evict if all are used, then insert
 
 # Doubly linked lists over index arrays, shared by the ARC and linux kernels:
 # ``link[x] = (prev, next)``, ``heads/tails/sizes`` per list, ``lst[x]`` the list x is on.
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
 def list_unlink(link, heads, tails, sizes, lst, x):
     """Take ``x`` off its list ``lst[x]`` (lists are index-linked through ``link``)."""
     q = lst[x]
@@ -65,7 +65,7 @@ def list_unlink(link, heads, tails, sizes, lst, x):
     lst[x] = 0
 
 
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
 def list_push(link, heads, tails, sizes, lst, x, q):
     """Put ``x`` at the head of list ``q``."""
     h = heads[q]
@@ -80,7 +80,7 @@ def list_push(link, heads, tails, sizes, lst, x, q):
     lst[x] = q
 
 
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
 def access(st, p, write, demand, cnt):
     """Classify one access to page ``p``, update its state and the fault
     counters; return SKIP, HIT or NEED_FRAME."""
@@ -121,7 +121,7 @@ def access(st, p, write, demand, cnt):
     return NEED_FRAME
 
 
-@njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
 def evict(st, v, demand, cnt):
     """Account for the eviction of resident page ``v``."""
     s = st[v]

@@ -11,12 +11,13 @@ from .common import NEED_FRAME, access, evict
 @njit(cache=True)
 def run_fifo(ids, writes, npages, frames, demand, cnt):
     st = np.zeros(npages, np.uint8)
-    ring = np.empty(frames, np.int64)
+    ring = np.empty(frames, np.int32)
     used = 0
     hand = 0
     for i in range(ids.size):
         p = np.int64(ids[i])
-        if access(st, p, demand and writes[i], demand, cnt) != NEED_FRAME:
+        w = demand and writes[i]
+        if access(st, p, w, demand, cnt) != NEED_FRAME:
             continue
         if used < frames:
             ring[used] = p

@@ -20,7 +20,7 @@ ACTIVE = 2
 @njit(cache=True)
 def run_linux(ids, writes, npages, frames, demand, cnt):
     st = np.zeros(npages, np.uint8)
-    link = np.full((npages, 2), -1, np.int64)
+    link = np.full((npages, 2), -1, np.int32)
     lst = np.zeros(npages, np.int8)
     ref = np.zeros(npages, np.uint8)
     heads = np.full(3, -1, np.int64)
@@ -28,7 +28,8 @@ def run_linux(ids, writes, npages, frames, demand, cnt):
     sizes = np.zeros(3, np.int64)
     for i in range(ids.size):
         x = np.int64(ids[i])
-        a = access(st, x, demand and writes[i], demand, cnt)
+        w = demand and writes[i]
+        a = access(st, x, w, demand, cnt)
         if a == HIT:
             if lst[x] == INACTIVE and ref[x]:
                 list_unlink(link, heads, tails, sizes, lst, x)

@@ -17,15 +17,22 @@ from numba import njit
 from .common import NEED_FRAME, SKIP, access, evict
 
 
+def position_array(n: int, npages: int) -> np.ndarray:
+    """``npages`` entries of -1 in the narrowest type that holds ``0 .. n-1``."""
+    return np.full(max(npages, 1), -1, np.int32 if n < 2**31 else np.int64)
+
+
 @njit(cache=True)
-def run_lru(ids, writes, npages, frames, demand, cnt):
+def run_lru(ids, writes, npages, frames, demand, cnt, last):
+    """``last``: ``npages`` entries of -1, ``int32`` when the trace is shorter
+    than 2**31 accesses (see :func:`position_array`)."""
     st = np.zeros(npages, np.uint8)
-    last = np.full(npages, -1, np.int64)
     used = 0
     cursor = 0
     for i in range(ids.size):
         p = np.int64(ids[i])
-        a = access(st, p, demand and writes[i], demand, cnt)
+        w = demand and writes[i]
+        a = access(st, p, w, demand, cnt)
         if a == SKIP:
             continue
         if a == NEED_FRAME:
