@@ -246,6 +246,10 @@ class FileMap:
                 self.readahead(f, index, max(ra_pages, 1))
                 page = f.mapping.pages.get(index)
                 if page is None:
+                    # The window's own allocations may have reclaimed this page again
+                    # (it is clean and unmapped): read it alone (filemap_create_folio).
+                    page = self._read_page_from_disk(f, index)
+                if page is None:
                     raise SyscallError(E.ENOMEM, f"read of {f.name}: out of memory")
             chunk = min(end, (index + 1) * PAGE_SIZE) - pos
             out += self.machine.phys.read(page.pfn, pos % PAGE_SIZE, chunk)
@@ -462,13 +466,18 @@ class FileMap:
             else:
                 vmf.reason = "the shmem page is in memory: map it"
         elif page is not None:
+            # filemap_get_folio takes the reference first: the async readahead below
+            # allocates, may wake kswapd, and reclaim must not free the page we map.
             vmf.steps.append("filemap_get_folio")
+            page.refcount += 1
             if page.flags & PG_readahead and not vma.vm_flags & VM.RAND_READ:
                 vmf.steps.append("do_async_mmap_readahead")
                 self._async_readahead(f, page)
             if f.ra.mmap_miss > 0:
                 f.ra.mmap_miss -= 1
             vmf.reason = "page cache hit: the page is in memory already"
+            vmf.page = page
+            return ret
         else:
             self.machine.vmstat["pgmajfault"] += 1
             ret = int(VM_FAULT.MAJOR)
