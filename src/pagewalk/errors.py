@@ -5,6 +5,8 @@
 * ``SyscallError``: a system call failed with an errno, as ``OSError`` does.
 * ``InvalidArgument``: EINVAL for arguments that do not make sense; it is also a
   ``ValueError`` so that Python code can catch it the Python way.
+* ``KernelPanic``: the simulated kernel stopped the machine (out of memory with
+  nothing left to kill); the machine refuses every later call.
 * ``KernelBug``: a broken kernel invariant (``Machine.check``) — always a bug in
   pagewalk, never the user's fault.
 
@@ -84,6 +86,12 @@ class InvalidArgument(SyscallError, ValueError):
 
 class KernelBug(PagewalkError, AssertionError):
     """A kernel invariant is broken (the model's own bug), like BUG_ON()."""
+
+
+class KernelPanic(PagewalkError):
+    """The simulated kernel panicked (panic()), e.g. "Out of memory and no killable
+    processes...": the machine is stopped, and every later call on it or its tasks
+    raises this exception again. Make a new Machine (more memory or swap)."""
 
 
 def enomem(message: str) -> SyscallError:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from .arch.mmu import MMU
 from .arch.paging import paging_mode
 from .config import Config
-from .errors import InvalidArgument, SyscallError
+from .errors import InvalidArgument, KernelPanic, SyscallError
 from .kernel.sched import Scheduler
 from .kernel.task import Task
 from .mm.filemap import FileMap
@@ -27,6 +27,7 @@ from .mm.mm_types import MmStruct
 from .mm.mmap import do_munmap, mmap_region
 from .mm.oom_kill import OomKiller
 from .mm.page import Page
+from .mm.page_alloc import alloc_pages_slowpath
 from .mm.pagetable import free_pgd_range, pgd_alloc
 from .mm.phys import PhysicalMemory
 from .mm.rmap import anon_vma_fork
@@ -60,6 +61,8 @@ class Machine:
         self.thp = Thp(self)
         self.oom = OomKiller(self)
         self.tasks: dict[int, Task] = {}
+        self.current: Task | None = None        # the task whose page fault is running
+        self.panicked: KernelPanic | None = None    # set by panic(): the machine stopped
         self.next_pid = 1
         self.tracers: list[Tracer] = []
         self.reclaim = Reclaim(self)            # watermarks, kswapd, direct reclaim
@@ -93,13 +96,9 @@ class Machine:
         return page
 
     def reclaim_and_retry(self) -> Page | None:
-        """The allocator's slow path: direct reclaim while it makes progress, until
-        free memory is above the min watermark; None: nothing left to reclaim."""
-        wm = self.reclaim.watermarks
-        while self.phys.nr_free <= wm.min:
-            if not self.reclaim.try_to_free_pages():
-                return None
-        return self.phys.alloc_pages(0)
+        """The allocator's slow path (mm/page_alloc.py): direct reclaim, retried as
+        should_reclaim_retry allows, then in a page fault the OOM killer; None: fail."""
+        return alloc_pages_slowpath(self)
 
     def lru_cache_add(self, page: Page) -> None:
         self.lru.add(page, active=False)
@@ -125,6 +124,17 @@ class Machine:
         """MAP_POPULATE / MAP_LOCKED: fault the range in now (populate_vma_page_range)."""
         task._touch_pages(range(start >> 12, (start + length) >> 12), write, False)
 
+    def panic(self, message: str) -> None:
+        """panic(): the kernel stops. Raises ``KernelPanic``; every later call on
+        this machine or its tasks raises it again."""
+        self.panicked = KernelPanic(message)
+        raise self.panicked
+
+    def check_running(self) -> None:
+        """Raise the ``KernelPanic`` again if the machine has panicked."""
+        if self.panicked is not None:
+            raise self.panicked
+
     # -- tasks --------------------------------------------------------------------------
     def _new_mm(self) -> MmStruct:
         mm = MmStruct(self)
@@ -142,6 +152,7 @@ class Machine:
         """A new task with a fresh address space: only a stack VMA, nothing resident.
         With ``program`` (pw.programs, or a generator function over the task) it runs
         that program at the next ``run()``, with priority ``nice``."""
+        self.check_running()
         if not isinstance(name, str) or not name:
             raise InvalidArgument("spawn: give the task a non-empty name")
         mm = self._new_mm()

@@ -86,6 +86,7 @@ class Task:
         self.state = "R"                 # R running, Z zombie (dead, not reaped), X reaped
         self.exit_code: int | None = None
         self.killed_by: str | None = None
+        self.sigkill_pending = False     # chosen by the OOM killer inside its own fault
         self.stats = TaskStats(self)
         self.sp = mm.stack_top - 256 if mm is not None else 0
 
@@ -98,6 +99,7 @@ class Task:
         return f"<Task {self.pid} {self.name!r} {'alive' if self.alive else 'dead'}>"
 
     def _check_alive(self) -> None:
+        self.machine.check_running()
         if not self.alive:
             how = f"killed by {self.killed_by}" if self.killed_by else f"exited ({self.exit_code})"
             raise SyscallError(E.ESRCH, f"task {self.pid} ({self.name}) is dead: {how}")

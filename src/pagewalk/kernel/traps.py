@@ -20,8 +20,12 @@ _SIGNALS: dict[str, type[Signal]] = {
 def exc_page_fault(task, error_code: int, address: int) -> SigInfo | None:
     """The #PF entry: read CR2 and the error code, handle, record the tracepoint."""
     vmf = FaultContext(task, address, error_code)
-    sig = do_user_addr_fault(vmf)
     machine = task.machine
+    prev, machine.current = machine.current, task
+    try:
+        sig = do_user_addr_fault(vmf)
+    finally:
+        machine.current = prev
     if machine.tracers:
         machine.record_fault(vmf, sig)
     return sig
