@@ -9,12 +9,17 @@ to ``Machine(...)`` overrides the profile's value:
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 from .errors import InvalidArgument
 from .units import parse_size
 
 PROFILES = ("linux", "classic")
+# The largest machine the model represents: the buddy allocator's free lists are
+# built at boot (one entry per 4 MiB block) and swap slots are kept sparsely.
+MAX_MEMORY = 256 << 30
+MAX_SWAP = 1 << 40
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,30 @@ class Config:
 
     def validate(self) -> None:
         from .arch.paging import paging_mode
+        self._validate_types()
         paging_mode(self.paging)
+        if self.memory > MAX_MEMORY:
+            raise InvalidArgument(f"memory={self.memory} bytes is more than this model can "
+                                  f"represent; give at most {MAX_MEMORY >> 30}GiB")
+        if self.swap > MAX_SWAP:
+            raise InvalidArgument(f"swap={self.swap} bytes is more than this model can "
+                                  f"represent; give at most {MAX_SWAP >> 40}TiB")
+        if not 1 <= self.max_fault_retries <= 1000:
+            raise InvalidArgument(f"max_fault_retries={self.max_fault_retries}; give an int "
+                                  "from 1 to 1000")
+        if not 0 <= self.read_ahead_kb <= 1 << 20 or self.read_ahead_kb % 4:
+            raise InvalidArgument(f"read_ahead_kb={self.read_ahead_kb}; give a multiple of 4 "
+                                  "from 0 to 1048576")
+        if self.initial_stack % 4096 or not 4096 <= self.initial_stack <= self.rlimit_stack:
+            raise InvalidArgument(f"initial_stack={self.initial_stack}; give a multiple of "
+                                  f"4096 from 4KiB up to rlimit_stack ({self.rlimit_stack})")
+        if self.stack_guard_gap % 4096 or self.stack_guard_gap > 1 << 30:
+            raise InvalidArgument(f"stack_guard_gap={self.stack_guard_gap}; give a multiple "
+                                  "of 4096 up to 1GiB")
+        if self.rlimit_stack > 1 << 40:
+            raise InvalidArgument(f"rlimit_stack={self.rlimit_stack}; give at most 1TiB")
+        if self.tlb_entries > 1 << 20 or self.cpus > 1024:
+            raise InvalidArgument("tlb_entries must be <= 1048576 and cpus <= 1024")
         if self.cow_reuse not in ("refcount", "mapcount"):
             raise InvalidArgument(f"cow_reuse={self.cow_reuse!r}; choose 'refcount' or 'mapcount'")
         if self.thp not in ("always", "madvise", "never"):
@@ -141,6 +169,22 @@ class Config:
         if self.tlb_entries < 0:
             raise InvalidArgument("tlb_entries must be >= 0 (0: no limit)")
         self._validate_timing()
+
+    def _validate_types(self) -> None:
+        """Every field has the type its annotation names: ints are ints (not bools,
+        floats or strings), numbers are finite, strings are strings."""
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
+            if kind == "int" and (isinstance(v, bool) or not isinstance(v, int)):
+                raise InvalidArgument(f"{f.name}={v!r}; give an int")
+            if kind == "float" and (isinstance(v, bool) or not isinstance(v, int | float)
+                                    or not math.isfinite(v)):
+                raise InvalidArgument(f"{f.name}={v!r}; give a finite number")
+            if kind == "bool" and not isinstance(v, bool):
+                raise InvalidArgument(f"{f.name}={v!r}; give True or False")
+            if kind == "str" and not isinstance(v, str):
+                raise InvalidArgument(f"{f.name}={v!r}; give a string")
 
     def _validate_timing(self) -> None:
         """The time and scheduling knobs (issue 6)."""

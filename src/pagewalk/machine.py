@@ -155,13 +155,22 @@ class Machine:
         self.check_running()
         if not isinstance(name, str) or not name:
             raise InvalidArgument("spawn: give the task a non-empty name")
+        if isinstance(nice, bool) or not isinstance(nice, int) or not -20 <= nice <= 19:
+            raise InvalidArgument(f"spawn: nice={nice!r}; give an int from -20 to 19")
         mm = self._new_mm()
         self._setup_stack(mm)
         task = Task(self, self.next_pid, name, mm, None)
         self.tasks[task.pid] = task
         self.next_pid += 1
         if program is not None:
-            self.sched.attach(task, program, nice)
+            try:
+                self.sched.attach(task, program, nice)
+            except BaseException:                   # a bad program: no task is left behind
+                del self.tasks[task.pid]
+                self.next_pid -= 1
+                task.mm = None
+                self._exit_mmap(mm)
+                raise
         return task
 
     # -- time and scheduling (issue 6: kernel/sched.py) ----------------------------------
@@ -178,6 +187,10 @@ class Machine:
     clock = now
 
     def task(self, pid: int) -> Task:
+        """The live or zombie task with this pid (reaped tasks are gone, as in the
+        kernel); ESRCH if there is none."""
+        if isinstance(pid, bool) or not isinstance(pid, int):
+            raise InvalidArgument(f"task: pid {pid!r} is not an int")
         try:
             return self.tasks[pid]
         except KeyError:
@@ -239,6 +252,9 @@ class Machine:
         task.children = []
 
     def do_wait(self, parent: Task, child: Task | None) -> int:
+        if child is not None and not isinstance(child, Task):
+            raise InvalidArgument(f"wait: child={child!r}; give a Task (from fork()) or "
+                                  "None for any dead child")
         if child is None:
             dead = [c for c in parent.children if c.state == "Z"]
             if not dead:
@@ -253,6 +269,8 @@ class Machine:
                                "make it exit() first (this model runs one step at a time)")
         parent.children.remove(child)
         child.state = "X"
+        if self.tasks.get(child.pid) is child:      # release_task: reaped tasks go
+            del self.tasks[child.pid]
         return child.exit_code
 
     def _exit_mmap(self, mm: MmStruct) -> None:

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import math
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from typing import Any
@@ -349,8 +350,10 @@ class Scheduler:
         self.sync()
         start = self.clock
         if until is not None:
-            if isinstance(until, bool) or not isinstance(until, int | float):
-                raise InvalidArgument(f"run: until={until!r}; give simulated seconds")
+            if isinstance(until, bool) or not isinstance(until, int | float) \
+                    or not math.isfinite(until) or abs(until) > 1e9:
+                raise InvalidArgument(f"run: until={until!r}; give simulated seconds "
+                                      "(a finite number up to 1e9)")
             self.until = to_ns(until)
             if self.until < start:
                 raise InvalidArgument(f"run: until={until} is in the past (now is "

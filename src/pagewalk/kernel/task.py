@@ -31,6 +31,11 @@ from .traps import user_access
 PAGE_SIZE = 4096
 
 
+def _check_name(name, what: str) -> None:
+    if name is not None and (not isinstance(name, str) or not name):
+        raise InvalidArgument(f"{what}: name={name!r}; give a non-empty string or None")
+
+
 class TaskStats:
     """Per-task counters as getrusage(2) and /proc/PID/status report them."""
 
@@ -132,6 +137,28 @@ class Task:
                                   "address space")
         return addr, n
 
+    def _syscall_range(self, addr: int, length: int | str, what: str,
+                       beyond: int = E.ENOMEM) -> tuple[int, int]:
+        """The range checks of munmap/mprotect/madvise/msync, in the kernel's order:
+        ``addr`` page aligned (EINVAL); a length that does not parse (EINVAL); a
+        range reaching past TASK_SIZE fails with ``beyond`` (munmap: EINVAL,
+        the others: ENOMEM, as an unmapped range) before anything changes.
+        A length of 0 is returned as is: the caller decides (munmap: EINVAL,
+        the others succeed doing nothing)."""
+        self._addr(addr)
+        if addr % PAGE_SIZE:
+            raise InvalidArgument(f"{what}: address {addr:#x} is not page aligned; "
+                                  f"use a multiple of 4096 (e.g. {addr & ~0xFFF:#x})")
+        n = parse_size(length, f"{what} length")
+        task_size = self.mm.task_size
+        if n and (addr > task_size or page_align(n) > task_size - addr):
+            msg = (f"{what}: [{addr:#x}, +{n:#x}) reaches past the end of user space "
+                   f"(TASK_SIZE {task_size:#x})")
+            if beyond == E.EINVAL:
+                raise InvalidArgument(msg)
+            raise SyscallError(beyond, msg)
+        return addr, n
+
     # -- memory accesses -------------------------------------------------------------
     def touch(self, addr: int, length: int | str = PAGE_SIZE, write: bool = False,
               execute: bool = False) -> None:
@@ -149,6 +176,8 @@ class Task:
         limit = self.machine.mode.address_limit >> 12
         vpns = list(vpns)
         for v in vpns:
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise InvalidArgument(f"page number {v!r} is not an int")
             if not 0 <= v < limit:
                 raise InvalidArgument(f"page number {v:#x} is outside the address range")
         self._touch_pages(vpns, bool(write), False)
@@ -208,7 +237,14 @@ class Task:
     # -- the stack ------------------------------------------------------------------------
     def push(self, data: bytes) -> int:
         """Move ``sp`` down by len(data) and write it there (a push); returns the new sp."""
+        self._check_alive()
+        if isinstance(data, str):
+            data = data.encode()
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise InvalidArgument(f"push: data must be bytes, not {type(data).__name__}")
         data = bytes(data)
+        if len(data) > self.sp:
+            raise InvalidArgument(f"push: {len(data)} bytes do not fit below sp {self.sp:#x}")
         self.write(self.sp - len(data), data)
         self.sp -= len(data)
         return self.sp
@@ -285,14 +321,18 @@ class Task:
     def munmap(self, addr: int, length: int | str) -> None:
         """munmap(2)."""
         self._check_alive()
-        addr, n = self._range(addr, length, "munmap", aligned=True)
+        addr, n = self._syscall_range(addr, length, "munmap", beyond=E.EINVAL)
+        if n == 0:
+            raise InvalidArgument("munmap: length is 0; give a length of at least one byte")
         do_munmap(self.mm, addr, page_align(n))
 
     def mprotect(self, addr: int, length: int | str, prot: str | int) -> None:
         """mprotect(2): ENOMEM if part of the range is unmapped (nothing changes then)."""
         self._check_alive()
-        addr, n = self._range(addr, length, "mprotect", aligned=True)
+        addr, n = self._syscall_range(addr, length, "mprotect")
         prot_v = parse_prot(prot)
+        if n == 0:
+            return                              # Linux: len 0 succeeds, changes nothing
         err = do_mprotect(self.mm, addr, addr + page_align(n), prot_to_vm(prot_v))
         if err:
             raise SyscallError(err, f"mprotect [{addr:#x}, +{n:#x}): "
@@ -303,11 +343,13 @@ class Task:
         """madvise(2) with advice "dontneed", "free", "pageout", "willneed", "random",
         "sequential", "hugepage", "nohugepage", "cold", ..."""
         self._check_alive()
-        addr, n = self._range(addr, length, "madvise", aligned=True)
         if not isinstance(advice, str) or advice.lower().removeprefix("madv_") not in ADVICE:
             raise InvalidArgument(f"madvise: unknown advice {advice!r}; choose one of "
                                   + ", ".join(ADVICE))
+        addr, n = self._syscall_range(addr, length, "madvise")
         advice = advice.lower().removeprefix("madv_")
+        if n == 0:
+            return                              # Linux: len 0 succeeds, changes nothing
         err = do_madvise(self.mm, addr, addr + page_align(n), advice)
         if err:
             raise SyscallError(err, f"madvise [{addr:#x}, +{n:#x}) {advice}: "
@@ -318,11 +360,11 @@ class Task:
         """msync(2): write back the range's dirty shared file pages; their entries
         become clean and read-only again, so the next write faults (write-notify)."""
         self._check_alive()
-        addr, n = self._range(addr, length, "msync", aligned=True)
+        addr, n = self._syscall_range(addr, length, "msync")
         if flags not in ("sync", "async", "invalidate"):
             raise InvalidArgument(f"msync: flags {flags!r}; choose 'sync', 'async' or "
                                   "'invalidate'")
-        if flags == "async":                # MS_ASYNC starts nothing since 2.6.19
+        if flags == "async" or n == 0:                # MS_ASYNC starts nothing since 2.6.19
             return
         err = self.machine.filemap.msync(self.mm, addr, addr + page_align(n))
         if err:
@@ -358,11 +400,13 @@ class Task:
     def fork(self, name: str | None = None) -> Task:
         """fork(2): a child with a copy-on-write copy of this address space."""
         self._check_alive()
+        _check_name(name, "fork")
         return self.machine.do_fork(self, name)
 
     def exec(self, name: str | None = None) -> None:
         """execve(2): replace the address space with a fresh one (a new stack, no heap pages)."""
         self._check_alive()
+        _check_name(name, "exec")
         self.machine.do_exec(self, name)
 
     def exit(self, code: int = 0) -> None:

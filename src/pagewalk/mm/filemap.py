@@ -44,6 +44,7 @@ from .vma import VM, VM_SHARED, VM_WRITE
 
 PAGE_SIZE = 4096
 MMAP_LOTSAMISS = 100
+MAX_LFS_FILESIZE = (1 << 63) - 1
 _WRITE = int(FaultFlag.WRITE)
 _ino = itertools.count(12)
 
@@ -115,8 +116,22 @@ class File:
         return self.machine.filemap.file_read(self, offset, n)
 
     def write(self, offset: int, data: bytes) -> None:
-        """write(2) at ``offset``: dirties page-cache pages, may extend the file."""
-        self.machine.filemap.file_write(self, offset, bytes(data))
+        """write(2) at ``offset``: dirties page-cache pages, may extend the file.
+        ENOMEM if the page cache cannot take the pages (the pages already written stay,
+        as a short write)."""
+        if isinstance(offset, bool) or not isinstance(offset, int) or not \
+                0 <= offset <= MAX_LFS_FILESIZE:
+            raise InvalidArgument(f"write: offset {offset!r} must be an int from 0 to "
+                                  f"{MAX_LFS_FILESIZE}")
+        if isinstance(data, str):
+            data = data.encode()
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise InvalidArgument(f"write: data must be bytes, not {type(data).__name__}")
+        data = bytes(data)
+        if offset + len(data) > MAX_LFS_FILESIZE:
+            raise SyscallError(E.EFBIG, f"write: the file would be larger than "
+                               f"{MAX_LFS_FILESIZE} bytes")
+        self.machine.filemap.file_write(self, offset, data)
 
     def evict(self) -> None:
         """posix_fadvise(POSIX_FADV_DONTNEED): write back, then drop the cached pages
