@@ -3,7 +3,9 @@
 Sub-commands live next to the layer they drive and register themselves here:
 ``demo`` (the seeds' story, observe/demo.py), ``replay``/``mrc``/``record``
 (trace/commands.py), ...  Errors that are the user's (a bad size, a malformed
-trace) are printed as one line and exit with status 2; never a traceback.
+trace) are printed as one line and exit with status 2, whatever layer raised
+them; a KernelBug (the model's own bug) is one line and status 70; never a
+traceback.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 
 import typer
 
-from .errors import InvalidArgument, PagewalkError
+from .errors import InvalidArgument, KernelBug, PagewalkError
 
 app = typer.Typer(
     name="pagewalk",
@@ -53,12 +55,30 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, standalone_mode=True)
     except InvalidArgument as exc:  # a bad argument: the message says what to write
         _fail(exc.strerror)
+    except KernelBug as exc:        # the model's own bug, not the user's input
+        print(f"pagewalk: internal error (a bug in pagewalk; please report it): "
+              f"{_one_line(str(exc))}", file=sys.stderr)
+        sys.exit(70)
     except (PagewalkError, ValueError, OSError) as exc:  # one line, never a traceback
         _fail(str(exc))
+    except KeyboardInterrupt:
+        print("pagewalk: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except (MemoryError, RecursionError) as exc:
+        _fail(f"the input is too large or too deeply nested for this host "
+              f"({type(exc).__name__}); give a smaller one")
+    except Exception as exc:        # whatever layer raised it: one line, exit status 2
+        _fail(f"{type(exc).__name__}: {exc}")
+
+
+def _one_line(message: str) -> str:
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    text = "; ".join(lines) or "failed"
+    return text if len(text) <= 500 else text[:497] + "..."
 
 
 def _fail(message: str) -> None:
-    print(f"pagewalk: error: {message}", file=sys.stderr)
+    print(f"pagewalk: error: {_one_line(message)}", file=sys.stderr)
     sys.exit(2)
 
 

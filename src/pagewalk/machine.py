@@ -11,6 +11,7 @@ tie them together. ``check()`` verifies the kernel's invariants.
 from __future__ import annotations
 
 import errno as E
+from collections.abc import Generator
 from contextlib import contextmanager
 
 from .arch.mmu import MMU
@@ -157,6 +158,10 @@ class Machine:
             raise InvalidArgument("spawn: give the task a non-empty name")
         if isinstance(nice, bool) or not isinstance(nice, int) or not -20 <= nice <= 19:
             raise InvalidArgument(f"spawn: nice={nice!r}; give an int from -20 to 19")
+        if program is not None and not (isinstance(program, Generator) or callable(program)):
+            raise InvalidArgument(f"spawn: program={program!r}; give a pw.programs program "
+                                  "or a generator function taking the task")
+        counters = dict(self.vmstat)
         mm = self._new_mm()
         self._setup_stack(mm)
         task = Task(self, self.next_pid, name, mm, None)
@@ -170,6 +175,7 @@ class Machine:
                 self.next_pid -= 1
                 task.mm = None
                 self._exit_mmap(mm)
+                self.vmstat.update(counters)
                 raise
         return task
 

@@ -15,7 +15,6 @@ is shown when stderr is a terminal or ``progress=True``.
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import re
@@ -29,6 +28,7 @@ import numpy as np
 from ..errors import InvalidArgument
 from ..units import PAGE_SHIFT
 from . import binfmt
+from .decompress import DecompressedStream
 from .model import PageIds, Trace, narrow_ids
 from .parse import EXPECTED, NEED_SPACE, parse_lackey, parse_text
 
@@ -41,14 +41,20 @@ _ZIP = b"PK\x03\x04"
 _LACKEY_RE = re.compile(rb"^\s*[ILSM]\s+[0-9a-fA-F]+,\d+\s*$")
 
 
+# Formats that are parsed whole in memory (binary, .npy/.npz) may decompress to at most this.
+MAX_DECOMPRESSED = 512 << 20
+# A text or lackey line longer than this is not a trace line (/dev/zero, NUL-only data).
+MAX_LINE = 1 << 16
+
+
 def _open(path: Path, raw: BinaryIO) -> BinaryIO:
-    """The decompressed stream of ``raw`` (gzip/zstd by magic bytes)."""
+    """The decompressed stream of ``raw`` (gzip/zstd by magic bytes), read in chunks,
+    refusing truncated or corrupt data (trace/decompress.py)."""
     magic = raw.peek(4)[:4]  # type: ignore[attr-defined]
     if magic[:2] == _GZIP:
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        return DecompressedStream(raw, "gzip", str(path))  # type: ignore[return-value]
     if magic == _ZSTD:
-        import zstandard
-        return zstandard.ZstdDecompressor().stream_reader(raw, read_size=1 << 20)
+        return DecompressedStream(raw, "zstd", str(path))  # type: ignore[return-value]
     return raw
 
 
@@ -79,6 +85,9 @@ def load_trace(path: str | os.PathLike, format: str = "auto", *,
     path = Path(path)
     if not path.exists() or path.is_dir():
         raise FileNotFoundError(f"{path}: no such trace file")
+    if not path.is_file():
+        raise ValueError(f"{path}: not a regular file (a FIFO, a device?); save the trace "
+                         "to a file first")
     with ExitStack() as stack:
         raw = stack.enter_context(open(path, "rb"))
         stream = _open(path, raw)
@@ -86,6 +95,8 @@ def load_trace(path: str | os.PathLike, format: str = "auto", *,
             stack.enter_context(stream)
         head = stream.read(1 << 16) if stream is not raw else raw.read(1 << 16)
         kind = _sniff(head) if format == "auto" else format
+        if kind in ("binary", "numpy") and stream is not raw:
+            stream.limit = MAX_DECOMPRESSED  # type: ignore[attr-defined]
         if kind == "binary":
             if stream is raw and path.is_file():
                 return binfmt.read_binary_file(path)
@@ -100,9 +111,15 @@ def load_trace(path: str | os.PathLike, format: str = "auto", *,
 
 def _load_numpy(data: io.BytesIO | Path, name: str) -> Trace:
     try:
-        obj = np.load(data, allow_pickle=False)
-    except Exception as exc:
+        return _load_numpy_arrays(data, name)
+    except ValueError:
+        raise
+    except Exception as exc:                 # BadZipFile, a truncated member, zlib.error ...
         raise ValueError(f"{name}: not a readable .npy/.npz file ({exc})") from None
+
+
+def _load_numpy_arrays(data: io.BytesIO | Path, name: str) -> Trace:
+    obj = np.load(data, allow_pickle=False)
     if isinstance(obj, np.lib.npyio.NpzFile):
         with obj:
             keys = set(obj.files)
@@ -126,6 +143,10 @@ def _load_numpy(data: io.BytesIO | Path, name: str) -> Trace:
         raise ValueError(f"{name}: expected a 1-D integer array of byte addresses, "
                          f"found shape {arr.shape} dtype {arr.dtype}")
     return Trace.from_addresses(arr, source=name)
+
+
+MAX_LINE_PAGES = 1 << 20        # one access may touch at most 4 GiB
+MALFORMED_SIZE = "size"
 
 
 def _progress(show: bool, total: int | None, name: str):
@@ -171,6 +192,9 @@ def _parse_stream(stream: BinaryIO, raw: BinaryIO, head: bytes, kind: str, path:
             if not eof:
                 cut = data.rfind(b"\n") + 1
                 if cut == 0:
+                    if len(data) > MAX_LINE:
+                        raise ValueError(f"{path}:{line_base + 1}: a line longer than "
+                                         f"{MAX_LINE} bytes; is this a trace file?")
                     carry = data
                     continue
                 data, carry = data[:cut], data[cut:]
@@ -188,6 +212,8 @@ def _parse_stream(stream: BinaryIO, raw: BinaryIO, head: bytes, kind: str, path:
                 line_base += lines
                 pos += used
                 if status == NEED_SPACE and k == 0:  # one line touching more pages than cap
+                    if pages.size >= MAX_LINE_PAGES:
+                        _malformed(path, data, pos, line_base + 1, MALFORMED_SIZE)
                     pages = np.empty(pages.size * 2, np.uint64)
                     writes = np.empty(pages.size, np.bool_)
             if prog is not None:
@@ -201,7 +227,9 @@ def _parse_stream(stream: BinaryIO, raw: BinaryIO, head: bytes, kind: str, path:
     return Trace(narrow_ids(ids, mapper.n), mapper.pages(), w, source=str(path))
 
 
-def _malformed(path: Path, data: bytes, start: int, lineno: int, status: int) -> None:
+def _malformed(path: Path, data: bytes, start: int, lineno: int, status) -> None:
     end = data.find(b"\n", start)
     line = data[start: end if end >= 0 else len(data)][:80].decode("utf-8", "replace")
-    raise ValueError(f"{path}:{lineno}: {EXPECTED[status]}; found {line.rstrip()!r}")
+    expected = (f"an access of at most {MAX_LINE_PAGES} pages"
+                if status == MALFORMED_SIZE else EXPECTED[status])
+    raise ValueError(f"{path}:{lineno}: {expected}; found {line.rstrip()!r}")
