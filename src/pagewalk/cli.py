@@ -1,16 +1,17 @@
 """The ``pagewalk`` command.
 
 Sub-commands live next to the layer they drive and register themselves here:
-``demo`` (the seeds' story, observe/demo.py), ``replay``/``mrc``/``record``
-(trace/commands.py), ...  Errors that are the user's (a bad size, a malformed
-trace) are printed as one line and exit with status 2, whatever layer raised
-them; a KernelBug (the model's own bug) is one line and status 70; never a
-traceback.
+``demo`` (the story of the two texts on Linux demand paging, observe/demo.py),
+``replay``/``mrc``/``record`` (trace/commands.py), ...  Errors that are the
+user's (a bad size, a malformed trace) are printed as one line and exit with
+status 2, whatever layer raised them; a KernelBug (the model's own bug) is one
+line and status 70; never a traceback.
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 
 import typer
 
@@ -27,15 +28,19 @@ app = typer.Typer(
 )
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
-) -> None:
-    """pagewalk: Linux demand paging, executable."""
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from . import __version__
         typer.echo(f"pagewalk {__version__}")
         raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.",
+                                 callback=_print_version, is_eager=True),
+) -> None:
+    """pagewalk: Linux demand paging, executable."""
 
 
 def _register() -> None:
@@ -48,9 +53,16 @@ def _register() -> None:
         module.register(app)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings reach the user as one line on stderr, like errors."""
+    sys.stdout.flush()
+    print(f"pagewalk: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``pagewalk`` console script."""
     _register()
+    warnings.showwarning = _show_warning
     try:
         app(args=argv, standalone_mode=True)
     except InvalidArgument as exc:  # a bad argument: the message says what to write

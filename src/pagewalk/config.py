@@ -1,7 +1,8 @@
 """The machine's configuration: every knob of a profile is a field here.
 
 ``Config.for_profile("linux")`` is today's kernel (6.x, as on this project's
-hosts); ``"classic"`` is the 2.4/2.6 mechanism the seeds describe. A knob given
+hosts); ``"classic"`` is the 2.4/2.6 mechanism the two Chinese texts on
+demand paging (请页机制) describe. A knob given
 to ``Machine(...)`` overrides the profile's value:
 ``pw.Machine(profile="linux", fault_around_bytes=4096)``.
 """
@@ -100,7 +101,8 @@ class Config:
     def for_profile(cls, profile: str, **overrides) -> Config:
         if profile not in PROFILES:
             raise InvalidArgument(f"unknown profile {profile!r}; choose 'linux' (today's "
-                                  "kernel, 6.x) or 'classic' (the seeds' 2.4/2.6 kernel)")
+                                  "kernel, 6.x) or 'classic' (the 2.4/2.6 kernel of the "
+                                  "two Chinese texts on demand paging)")
         base: dict = {}
         if profile == "classic":
             base = dict(profile="classic", cow_reuse="mapcount", mprotect_upgrade_writable=False,
@@ -196,8 +198,8 @@ class Config:
                      "cost_cow_copy", "cost_context_switch", "cost_syscall", "ws_interval",
                      "ws_tau"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-                raise InvalidArgument(f"{name}={v!r}; give seconds as a number >= 0")
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1e6:
+                raise InvalidArgument(f"{name}={v!r}; give seconds as a number from 0 to 1e6")
         if isinstance(self.time_slice, bool) or not isinstance(self.time_slice, int | float) \
-                or self.time_slice <= 0:
+                or not 0 < self.time_slice <= 1e6:
             raise InvalidArgument(f"time_slice={self.time_slice!r}; give seconds > 0")

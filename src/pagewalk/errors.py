@@ -7,6 +7,9 @@
   ``ValueError`` so that Python code can catch it the Python way.
 * ``KernelPanic``: the simulated kernel stopped the machine (out of memory with
   nothing left to kill); the machine refuses every later call.
+* ``PagewalkWarning`` (a warning, not an exception): input pagewalk reads,
+  but probably not as meant (a text trace entirely in page 0, a lackey log
+  cut short, a SHARDS sample too small to resolve small sizes).
 * ``KernelBug``: a broken kernel invariant (``Machine.check``) — always a bug in
   pagewalk, never the user's fault.
 
@@ -92,6 +95,13 @@ class KernelPanic(PagewalkError):
     """The simulated kernel panicked (panic()), e.g. "Out of memory and no killable
     processes...": the machine is stopped, and every later call on it or its tasks
     raises this exception again. Make a new Machine (more memory or swap)."""
+
+
+class PagewalkWarning(UserWarning):
+    """Something the user probably did not mean, but which has a defined answer:
+    pagewalk goes on and says so (the command line prints it as one line
+    ``pagewalk: warning: ...``).  Turn it into an error with
+    ``warnings.simplefilter("error", pw.PagewalkWarning)``."""
 
 
 def enomem(message: str) -> SyscallError:

@@ -66,6 +66,8 @@ class Machine:
         self.panicked: KernelPanic | None = None    # set by panic(): the machine stopped
         self.next_pid = 1
         self.tracers: list[Tracer] = []
+        self.faulting = None                    # the FaultContext being handled, while traced
+        self._fault_reclaims: list = []         # reclaim runs inside that fault
         self.reclaim = Reclaim(self)            # watermarks, kswapd, direct reclaim
         self.sched = Scheduler(self)            # clock, disk, CPUs (issue 6, kernel/sched.py)
 
@@ -308,9 +310,18 @@ class Machine:
             self.tracers.remove(tracer)
 
     def record_fault(self, vmf, sig) -> None:
-        rec = FaultRecord.from_fault(vmf, sig)
+        reclaim, self._fault_reclaims = tuple(self._fault_reclaims), []
+        rec = FaultRecord.from_fault(vmf, sig, reclaim)
         for t in self.tracers:
             t.faults.append(rec)
+
+    def record_reclaim(self, rec) -> None:
+        """A reclaim run (mm/vmscan.py): kept by every tracer, and by the fault it
+        happened in, if any."""
+        if self.faulting is not None:
+            self._fault_reclaims.append(rec)
+        for t in self.tracers:
+            t.reclaims.append(rec)
 
     def record_gp(self, task: Task, address: int, sig) -> None:
         rec = FaultRecord(pid=task.pid, address=address, error_code=None,

@@ -88,12 +88,12 @@ def test_numpy_files(tmp_path: Path) -> None:
 
 
 def test_chunked_parsing_matches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pagewalk.trace import io as tio
+    from pagewalk.trace import textstream
     lines = [f" L {a:x},8" for a in range(0, 1 << 24, 4093)]
     f = tmp_path / "big.lackey"
     f.write_text("\n".join(lines) + "\n")
     whole = pt.load_trace(f)
-    monkeypatch.setattr(tio, "CHUNK", 1000)
+    monkeypatch.setattr(textstream, "CHUNK", 1000)
     chunked = pt.load_trace(f)
     assert np.array_equal(whole.pages, chunked.pages)
     expected = [p for a in range(0, 1 << 24, 4093) for p in range(a >> 12, ((a + 7) >> 12) + 1)]
@@ -129,8 +129,8 @@ def test_malformed_text(tmp_path: Path, text: str, line: int, expected: str) -> 
 
 def test_malformed_line_number_across_chunks(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from pagewalk.trace import io as tio
-    monkeypatch.setattr(tio, "CHUNK", 64)
+    from pagewalk.trace import textstream
+    monkeypatch.setattr(textstream, "CHUNK", 64)
     f = tmp_path / "bad.lackey"
     f.write_text("I  0400,3\n" * 500 + "I  0400;3\n")
     with pytest.raises(ValueError, match=r"bad.lackey:501: expected ','"):
@@ -146,6 +146,6 @@ def test_truncated_binary(tmp_path: Path) -> None:
 
 def test_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(InvalidArgument, match="format"):
-        pt.load_trace(tmp_path / "x", format="csv")
+        pt.load_trace(tmp_path / "x", format="vscsi")
     with pytest.raises(FileNotFoundError):
         pt.load_trace(tmp_path / "missing.lackey")

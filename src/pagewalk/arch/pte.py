@@ -8,7 +8,7 @@ predicates (``pte_present``, ``pte_write``, ...) and pure transforms
 (``pte_mkwrite``, ``pte_wrprotect``, ...) that return a new entry.
 
 A non-present entry that is not zero (``pte_none`` false) is a swap entry, as
-the seeds say (页表项无效但非空，则说明该页处于交换文件中): bits 1..5 hold the
+the source texts say (页表项无效但非空，则说明该页处于交换文件中): bits 1..5 hold the
 swap type, bits 9.. the slot offset.
 """
 
@@ -44,7 +44,7 @@ class X86PF(IntFlag):
 
 
 def describe_error_code(code: int) -> str:
-    """The error code in the seeds' words: "user write to a present page" etc."""
+    """The error code in the source texts' words: "user write to a present page" etc."""
     who = "user" if code & X86PF.USER else "kernel"
     what = ("instruction fetch" if code & X86PF.INSTR
             else "write" if code & X86PF.WRITE else "read")

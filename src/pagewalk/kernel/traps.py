@@ -22,12 +22,18 @@ def exc_page_fault(task, error_code: int, address: int) -> SigInfo | None:
     vmf = FaultContext(task, address, error_code)
     machine = task.machine
     prev, machine.current = machine.current, task
+    if not machine.tracers:
+        try:
+            return do_user_addr_fault(vmf)
+        finally:
+            machine.current = prev
+    machine.faulting = vmf              # reclaim inside this fault is recorded with it
     try:
         sig = do_user_addr_fault(vmf)
     finally:
+        machine.faulting = None
         machine.current = prev
-    if machine.tracers:
-        machine.record_fault(vmf, sig)
+    machine.record_fault(vmf, sig)
     return sig
 
 

@@ -144,7 +144,7 @@ class FaultContext:
 # -- arch/x86/mm/fault.c --------------------------------------------------------
 
 def access_error(error_code: int, vma: VMA) -> bool:
-    """The checks of good_area (the seeds' two ``if``s): may this access touch ``vma``?"""
+    """The checks of good_area (the source texts' two ``if``s): may this access touch ``vma``?"""
     if error_code & _PF_WRITE:
         return not vma.vm_flags & VM_WRITE
     if error_code & _PF_PROT:          # read of a present page: a privilege violation

@@ -4,7 +4,7 @@ A table is a page of RAM (``PG_pgtable``) whose entries live in
 ``phys.tables[pfn]`` as ints. ``walk`` is the one walker for lookup and creation
 (xv6's ``walk(pagetable, va, alloc)``): it descends from the pgd to the table at
 ``level`` and returns ``(table, index)``; with ``alloc`` it allocates missing
-tables on the way (``pud_alloc``, ``pmd_alloc``, ``pte_alloc``: the seeds'
+tables on the way (``pud_alloc``, ``pmd_alloc``, ``pte_alloc``: the source texts'
 "页表可能还未分配，因此首先执行分配页目录和页表"), naming each allocation in
 ``steps``. ``pte_range`` visits the existing leaf slots of a range, skipping
 absent tables, for zap, copy, mprotect and the /proc views.

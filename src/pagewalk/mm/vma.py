@@ -1,6 +1,6 @@
 """vm_area_struct, the VM_* flags, and the VMA tree (find_vma).
 
-A process's address space is a set of non-overlapping VMAs. The seeds keep them
+A process's address space is a set of non-overlapping VMAs. The source texts keep them
 in a red-black tree, Linux 6.x in a maple tree; here it is a sorted list keyed
 by ``vm_start`` (sortedcontainers), which gives the same O(log n) ``find_vma``:
 the first VMA whose ``vm_end`` is above the address (it may start above it too:

@@ -65,7 +65,7 @@ from .page import (
 )
 from .pagetable import pte_range
 from .rmap import rmap_walk
-from .swapfile import SWP_EXCLUSIVE
+from .swapfile import SWP_EXCLUSIVE, swp_offset
 from .vma import VM_LOCKED
 
 SWAP_CLUSTER_MAX = 32
@@ -125,6 +125,32 @@ class Reclaim:
         self.machine = machine
         self.watermarks = compute_watermarks(machine.phys.nr_frames - 2)
         self.kswapd_failures = 0
+        # While a tracer is active: the victims of the current run (tracepoints).
+        self.victims: list | None = None
+
+    def _traced(self, who: str, run, pid: int | None = None):
+        """Run ``run()`` and, when a tracer is active, record what it freed
+        (a ReclaimRecord for Machine.record_reclaim)."""
+        m = self.machine
+        if not m.tracers or self.victims is not None:
+            return run()
+        free_before = m.phys.nr_free
+        scanned = m.vmstat["pgscan_kswapd"] + m.vmstat["pgscan_direct"]
+        self.victims = []
+        try:
+            result = run()
+        finally:
+            victims, self.victims = self.victims, None
+        from ..observe.tracepoints import ReclaimRecord
+        wm = self.watermarks
+        if pid is None and m.faulting is not None:
+            pid = m.faulting.task.pid
+        m.record_reclaim(ReclaimRecord(
+            who=who, pid=pid, free_before=free_before, free_after=m.phys.nr_free,
+            watermarks=(wm.min, wm.low, wm.high),
+            scanned=m.vmstat["pgscan_kswapd"] + m.vmstat["pgscan_direct"] - scanned,
+            victims=tuple(victims), in_fault=m.faulting is not None))
+        return result
 
     # -- the allocator's entry points ---------------------------------------------------
     def wakeup_kswapd(self) -> None:
@@ -132,7 +158,7 @@ class Reclaim:
         unless it failed MAX_RECLAIM_RETRIES times in a row (a hopeless node)."""
         if self.kswapd_failures >= MAX_RECLAIM_RETRIES:
             return
-        self.balance_pgdat()
+        self._traced("kswapd", self.balance_pgdat)
 
     def balance_pgdat(self) -> int:
         """kswapd: reclaim until free memory is above the high watermark."""
@@ -154,6 +180,9 @@ class Reclaim:
 
     def try_to_free_pages(self) -> int:
         """Direct reclaim by the allocating task: up to SWAP_CLUSTER_MAX pages."""
+        return self._traced("direct", self._try_to_free_pages)
+
+    def _try_to_free_pages(self) -> int:
         m = self.machine
         m.vmstat["allocstall_normal"] += 1
         sc = ScanControl(SWAP_CLUSTER_MAX)
@@ -322,9 +351,14 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
     swap = machine.swap
     vmstat = machine.vmstat
     freed = 0
+    log = machine.reclaim.victims
     for page in pages:
         if page.order and page.flags & PG_anon:
             machine.thp.split_folio(page)            # reclaim splits a THP first
+        if log is not None:
+            before = (machine.lru.lru_name(page, bool(page.flags & PG_active)),
+                      bool(page.flags & PG_referenced), _owners(machine, page))
+        wrote = False
         if page.refcount != _expected_refs(machine, page):
             putback(machine, page, bool(page.flags & PG_active))    # in use by a fault
             continue
@@ -359,6 +393,7 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
             putback(machine, page, True)                # no swap slot after all
             continue
         if page.flags & PG_dirty:
+            wrote = True
             if page.flags & PG_swapcache:
                 swap.swap_writepage(page)
             elif not page.flags & PG_anon:
@@ -375,6 +410,8 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
         if page.refcount != _expected_refs(machine, page):
             putback(machine, page, False)
             continue
+        if log is not None:
+            log.append(_victim(page, before, wrote, anon, shmem, sc.ignore_references))
         if page.flags & PG_swapcache:
             swap.delete_from_swap_cache(page)
         elif not anon:
@@ -387,6 +424,33 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
         put_page(machine, page)
         freed += 1
     return freed
+
+
+def _owners(machine, page: Page) -> tuple[tuple[int, int], ...]:
+    """(pid, address) of every PTE that maps ``page`` (for the tracepoint)."""
+    pids = {id(t.mm): t.pid for t in machine.tasks.values() if t.mm is not None}
+    return tuple((pids.get(id(vma.vm_mm), 0), addr) for vma, addr, _, _ in rmap_walk(page))
+
+
+def _victim(page: Page, before: tuple, wrote: bool, anon: bool, shmem: bool, forced: bool):
+    """The ReclaimVictim record of a page about to be freed."""
+    from ..observe.tracepoints import ReclaimVictim
+    lru, referenced, owners = before
+    slot = file = None
+    if page.flags & PG_swapcache:
+        kind = "shmem" if shmem else "anon"
+        outcome = "swapout" if wrote else "swapcache"
+        slot = swp_offset(page.private)
+    elif anon:
+        kind, outcome = "lazyfree", "discarded"
+    else:
+        kind = "shmem" if shmem else "file"
+        outcome = "writeback" if wrote else "dropped"
+        mapping = page.mapping
+        file = getattr(getattr(mapping, "file", None), "name", None)
+    return ReclaimVictim(pfn=page.pfn, kind=kind, lru=lru, owners=owners, outcome=outcome,
+                         slot=slot, file=file, index=page.index, referenced=referenced,
+                         forced=forced)
 
 
 def try_to_unmap(machine, page: Page) -> bool:
@@ -430,7 +494,7 @@ def try_to_unmap(machine, page: Page) -> bool:
 def reclaim_pages(machine, pages: list[Page]) -> int:
     """MADV_PAGEOUT: reclaim these isolated pages now, whatever their references."""
     sc = ScanControl(len(pages), ignore_references=True)
-    return shrink_folio_list(machine, pages, sc)
+    return machine.reclaim._traced("madvise", lambda: shrink_folio_list(machine, pages, sc))
 
 
 # -- madvise ------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""``pagewalk demo``: the seeds' story on a small machine, fault by fault.
+"""``pagewalk demo``: the story of the two Chinese texts on Linux demand paging
+(请页机制) this project implements, on a small machine, fault by fault.
 
 A task maps anonymous memory, reads it (the zero page), writes it (copy-on-write
 from the zero page), writes fresh pages (demand-zero), forks; the child writes
@@ -54,6 +55,13 @@ _TEXT = {
     "table": ("counters at the end (as getrusage and /proc/vmstat report them)",
               "最后的计数器（与 getrusage 和 /proc/vmstat 的含义相同）"),
     "ok": ("m.check(): every kernel invariant holds", "m.check()：所有内核不变式都成立"),
+    "cols": ("pid|task|state|min_flt|maj_flt", "进程号|进程|状态|次缺页 min_flt|主缺页 maj_flt"),
+    "alive": ("alive", "运行中"), "killed": ("killed by {sig}", "被 {sig} 终止"),
+    "exited": ("exited", "已退出"),
+    "free": ("free", "空闲页"),
+    "classic": ("profile classic: the path is named as in the 2.6 kernel the texts describe "
+                "(names marked [6.x] have no 2.6 counterpart)",
+                "classic 配置：按书中描述的 2.6 内核命名处理函数（标 [6.x] 的在 2.6 中没有对应）"),
 }
 
 
@@ -61,25 +69,28 @@ def _t(key: str, lang: str, **kw) -> str:
     return _TEXT[key][LANGS.index(lang)].format(**kw)
 
 
-def _show_faults(console: Console, tracer, start: int, lang: str) -> int:
+def _show_faults(console: Console, tracer, start: int, lang: str, machine) -> int:
     """Narrate the faults recorded since ``start`` (observe/explain.py's narrator)."""
+    classic = machine.config.profile == "classic"
     for rec in tracer.faults[start:]:
-        lines = explain(rec, lang)
+        lines = explain(rec, lang, classic=classic, mode=machine.mode)
         console.print("  [bold]" + escape(lines[0]) + "[/]")
         for line in lines[1:]:
             console.print("    " + escape(line))
     return len(tracer.faults)
 
 
-def _counters(console: Console, machine) -> None:
+def _counters(console: Console, machine, lang: str) -> None:
     parts = []
     for t in machine.tasks.values():
-        state = "" if t.alive else f" ({t.killed_by or 'exited'})"
+        state = "" if t.alive else f" ({t.killed_by or _t('exited', lang)})"
         parts.append(f"pid {t.pid} {t.name}{state}: min_flt={t.stats.min_flt} "
                      f"maj_flt={t.stats.maj_flt} rss={t.stats.rss}")
     v = machine.vmstat
-    console.print("    [dim]" + "; ".join(parts) + f" | pgfault={v['pgfault']} "
-                  f"pgreuse={v['pgreuse']} free={machine.phys.nr_free}[/]")
+    reuse = f"pgreuse={v['pgreuse']} " if machine.config.profile != "classic" else ""
+    console.print("    [dim]" + escape("; ".join(parts) + f" | pgfault={v['pgfault']} "
+                                        f"{reuse}{_t('free', lang)}={machine.phys.nr_free}")
+                  + "[/]")
 
 
 def run_demo(memory: str = "16MiB", paging: str = "x86_64", profile: str = "linux",
@@ -90,6 +101,8 @@ def run_demo(memory: str = "16MiB", paging: str = "x86_64", profile: str = "linu
     console = console or Console()
     m = Machine(memory=memory, swap=0, paging=paging, profile=profile)
     console.rule("[bold]" + _t("rule", lang, paging=paging, profile=profile, memory=memory))
+    if profile == "classic":
+        console.print("[dim]" + escape(_t("classic", lang)) + "[/]")
     seen = 0
     with m.trace() as tr:
         def step(key: str, action: Callable[[], object]) -> object:
@@ -99,11 +112,11 @@ def run_demo(memory: str = "16MiB", paging: str = "x86_64", profile: str = "linu
             try:
                 result = action()
             except Signal as sig:
-                seen = _show_faults(console, tr, seen, lang)
+                seen = _show_faults(console, tr, seen, lang, m)
                 console.print("[red]" + escape(_t("signal", lang, sig=sig.signal,
                                                     code=sig.code, pid=sig.pid)) + "[/]")
-            seen = _show_faults(console, tr, seen, lang)
-            _counters(console, m)
+            seen = _show_faults(console, tr, seen, lang, m)
+            _counters(console, m, lang)
             return result
 
         p = m.spawn("init")
@@ -111,7 +124,7 @@ def run_demo(memory: str = "16MiB", paging: str = "x86_64", profile: str = "linu
         console.print(escape(_t("intro", lang, pid=p.pid, a=a)))
         console.print(escape(p.maps().rstrip()))
         step("read0", lambda: p.read(a, 8))
-        step("write0", lambda: p.write(a, b"seeds"))
+        step("write0", lambda: p.write(a, b"hello"))
         step("fresh", lambda: p.touch(a + 4096, 3 * 4096, write=True))
         c = step("fork", lambda: p.fork("child"))
         console.print(escape(_t("shared", lang, cpid=c.pid, pp=p.pagemap(a + 4096).pfn,
@@ -123,13 +136,15 @@ def run_demo(memory: str = "16MiB", paging: str = "x86_64", profile: str = "linu
         ro = p.mmap(4096, prot="r", flags="private|anonymous")
         step("accerr", lambda: p.write(ro, b"x"))
     table = Table(title=_t("table", lang))
-    for col in ("pid", "task", "state", "min_flt", "maj_flt"):
+    for col in _t("cols", lang).split("|"):
         table.add_column(col)
     for t in m.tasks.values():
-        table.add_row(str(t.pid), t.name, "alive" if t.alive else f"killed by {t.killed_by}",
-                      str(t.stats.min_flt), str(t.stats.maj_flt))
+        state = (_t("alive", lang) if t.alive else
+                 _t("killed", lang, sig=t.killed_by) if t.killed_by else _t("exited", lang))
+        table.add_row(str(t.pid), t.name, state, str(t.stats.min_flt), str(t.stats.maj_flt))
     console.print(table)
-    console.print(f"vmstat: pgfault={m.vmstat['pgfault']} pgreuse={m.vmstat['pgreuse']}")
+    reuse = f" pgreuse={m.vmstat['pgreuse']}" if profile != "classic" else ""
+    console.print(f"vmstat: pgfault={m.vmstat['pgfault']}{reuse}")
     m.check()
     console.print("[green]" + _t("ok", lang) + "[/]")
 
@@ -140,9 +155,10 @@ def register(app: typer.Typer) -> None:
         memory: str = typer.Option("16MiB", help="RAM of the demo machine (e.g. 16MiB, 4096p)."),
         paging: str = typer.Option("x86_64", help="Paging mode: x86_64, la57 or i386."),
         profile: str = typer.Option("linux", help="linux (today's 6.x kernel) or classic "
-                                    "(the seeds' 2.4/2.6 kernel)."),
-        lang: str = typer.Option("en", help="en, or zh for the seeds' vocabulary "
-                                 "(缺页异常, 请求调页, 零页, 写时复制)."),
+                                    "(the 2.4/2.6 kernel of the two Chinese texts on demand "
+                                    "paging, narrated with 2.6 names)."),
+        lang: str = typer.Option("en", help="en, or zh for the vocabulary of the two Chinese "
+                                 "texts on demand paging (缺页异常, 请求调页, 零页, 写时复制)."),
     ) -> None:
         """Watch demand paging happen: the zero page, demand-zero pages, copy-on-write
         after fork (copy, then reuse) and the two kinds of SIGSEGV, each fault printed

@@ -1,15 +1,23 @@
-"""Narrate a page fault in the seeds' terms, in English or Chinese.
+"""Narrate a page fault in the terms of the two Chinese texts on Linux demand
+paging (请页机制) this project implements, in English or Chinese.
 
 ``explain(rec, lang)`` builds the story of one ``FaultRecord`` from its fields
 only — ``error_code``, ``steps`` (the kernel functions visited), ``handler``,
 ``major``, ``signal``/``code``, ``vma`` and ``pfn`` — never from the English
 ``reason``: the decoded error code, the VMA found (or why none), the page-table
 levels allocated (steps ending in ``_alloc``), the handler and why, the result
-and the frame.  Unknown step names are shown as they are.
+and the frame.  Unknown step names are shown as they are.  With ``mode`` (a
+``PagingMode``) it also splits the address into its page-table indices; with
+``classic`` it names the path as the 2.6 kernel did (:mod:`.classic_names`);
+reclaim runs inside the fault are narrated where they happened, inside the
+allocation (:mod:`.reclaim_story`, ``reclaim_limit`` victims one by one).
 """
 
 from __future__ import annotations
 
+from ..arch.paging import PagingMode
+from .classic_names import classic_name, classic_path
+from .reclaim_story import explain_reclaim
 from .tracepoints import FaultRecord
 
 LANGS = ("en", "zh")
@@ -50,6 +58,8 @@ _T = {
         "handler": "handler {h}",
         "minor": "minor fault", "major": "major fault (I/O)", "signal": "signal {sig} ({code})",
         "frame": "mapped to frame {pfn:#x}", "path": "path",
+        "indices": "page-table indices ({mode}): {parts}, offset {off:#x}",
+        "reclaim": "the allocation needed a frame: ",
     },
     "zh": {
         "fault": "缺页异常", "at": "地址", "user": "用户态", "kernel": "内核态",
@@ -86,6 +96,8 @@ _T = {
         "minor": "次缺页 (minor)", "major": "主缺页 (major，需要磁盘I/O)",
         "signal": "发送信号 {sig} ({code})，终止进程",
         "frame": "映射到物理页面 {pfn:#x}", "path": "路径",
+        "indices": "页表索引 ({mode})：{parts}，页内偏移 {off:#x}",
+        "reclaim": "分配页面时空闲页不足：",
     },
 }
 
@@ -138,7 +150,14 @@ def _why(rec: FaultRecord, t: dict[str, str]) -> list[str]:
     return out
 
 
-def explain(rec: FaultRecord, lang: str = "en") -> list[str]:
+def indices_line(address: int, mode: PagingMode, lang: str = "en") -> str:
+    """The address split as the MMU walks it: each level's index and the offset."""
+    parts = ", ".join(f"{lv} {mode.index(i, address)}" for i, lv in enumerate(mode.levels))
+    return _T[lang]["indices"].format(mode=mode.name, parts=parts, off=address & 0xFFF)
+
+
+def explain(rec: FaultRecord, lang: str = "en", *, classic: bool = False,
+            mode: PagingMode | None = None, reclaim_limit: int | None = 3) -> list[str]:
     """The lines that narrate ``rec`` (first line: the fault and its error code)."""
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGS)}")
@@ -147,6 +166,8 @@ def explain(rec: FaultRecord, lang: str = "en") -> list[str]:
     lines = [head + (": " + _error_code(rec.error_code, t) if rec.error_code is not None
                      else ": " + t["gp"])]
     s = rec.steps
+    if mode is not None and rec.error_code is not None and rec.address < mode.address_limit:
+        lines.append(indices_line(rec.address, mode, lang))
     if "bad_area_nosemaphore" in s and "find_vma" not in s:
         lines.append(t["kspace"])
     elif "find_vma" in s:
@@ -160,15 +181,20 @@ def explain(rec: FaultRecord, lang: str = "en") -> list[str]:
             lines.append(t["novma"])
     if "bad_area_access_error" in s:
         lines.append(t["access"])
-    levels = [x for x in s if x.endswith("_alloc")]
+    levels = [classic_name(x) if classic else x for x in s if x.endswith("_alloc")]
     if levels:
         lines.append(t["alloc"].format(levels=", ".join(levels)))
     why = _why(rec, t)
     if rec.handler and rec.handler not in ("bad_area", "bad_area_nosemaphore",
                                            "exc_general_protection"):
-        lines.append(t["handler"].format(h=rec.handler) + (": " + "; ".join(why) if why else ""))
+        h = classic_name(rec.handler) if classic else rec.handler
+        lines.append(t["handler"].format(h=h) + (": " + "; ".join(why) if why else ""))
     elif why:
         lines.append("; ".join(why))
+    for run in rec.reclaim:
+        story = explain_reclaim(run, lang, reclaim_limit)
+        lines.append(t["reclaim"] + story[0])
+        lines.extend("  " + line for line in story[1:])
     if rec.signal:
         lines.append(t["signal"].format(sig=rec.signal, code=rec.code))
     else:
@@ -176,5 +202,5 @@ def explain(rec: FaultRecord, lang: str = "en") -> list[str]:
         if rec.pfn is not None:
             result += ", " + t["frame"].format(pfn=rec.pfn)
         lines.append(result)
-    lines.append(f"{t['path']}: " + " → ".join(s))
+    lines.append(f"{t['path']}: " + " → ".join(classic_path(s) if classic else s))
     return lines

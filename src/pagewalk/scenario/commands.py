@@ -18,10 +18,18 @@ from rich.table import Table
 
 from ..errors import InvalidArgument
 from ..observe.explain import LANGS, explain
+from ..observe.narrate import narrate
+from ..observe.ostep_table import compute_table, format_table
+from ..observe.reclaim_story import explain_reclaim
+from ..outpaths import PLOT_SUFFIXES, check_output_path
+from .engines import ModelEngine
 from .format import VIEWS
 from .library import builtin, resolve
-from .runner import RunResult, StepResult, run_model
+from .runner import RunResult, StepResult, run
 from .validate import Validation, validate
+from .words import word
+
+TABLE_MAX_REFS = 40         # longer replay steps print their table with --explain-all only
 
 ScenarioArg = Annotated[str, typer.Argument(
     help="A scenario file (TOML) or the name of a built-in scenario (see `pagewalk scenarios`).",
@@ -36,10 +44,10 @@ def _views(text: str) -> tuple[str, ...]:
     return names
 
 
-def _counts(r: StepResult) -> str:
+def _counts(r: StepResult, lang: str = "en") -> str:
     if r.replay is not None:
-        return f"faults={r.replay['faults']} hits={r.replay['hits']}"
-    return f"min_flt={r.min_flt} maj_flt={r.maj_flt}"
+        return word("replay_counts", lang, faults=r.replay["faults"], hits=r.replay["hits"])
+    return word("counts", lang, min=r.min_flt, maj=r.maj_flt)
 
 
 def _console() -> Console:
@@ -48,14 +56,42 @@ def _console() -> Console:
     return c if c.is_terminal else Console(highlight=False, width=160)
 
 
-def _print_step(console: Console, r: StepResult, explain_lang: str | None) -> None:
+class Narration:
+    """How ``run`` prints a step: the language, and with --explain how to narrate
+    faults (grouped or all, 2.6 names for the classic profile, the paging mode
+    for the page-table indices)."""
+
+    def __init__(self, lang: str = "en", explain: bool = False, all_: bool = False,
+                 classic: bool = False, mode=None) -> None:
+        self.lang, self.explain, self.all = lang, explain, all_
+        self.classic, self.mode = classic, mode
+
+
+def _replay_table(console: Console, r: StepResult, how: Narration) -> None:
+    """The OSTEP -c view of a replay step (observe/ostep_table.py)."""
+    a = r.step.args
+    refs = (a["refs"] if "refs" in a else list(range(a["loop"]))) * a.get("repeat", 1)
+    if a.get("mode", "cache") != "cache":
+        console.print("    [dim]" + escape(word("demand_table", how.lang)) + "[/]")
+        return
+    if len(refs) > TABLE_MAX_REFS and not how.all:
+        console.print("    [dim]" + escape(word("no_table", how.lang, n=len(refs))) + "[/]")
+        return
+    table = compute_table(refs, a["frames"], a.get("policy", "lru"))
+    for line in format_table(table, how.lang).splitlines():
+        console.print(f"      {escape(line)}")
+
+
+def _print_step(console: Console, r: StepResult, how: Narration) -> None:
     s = r.step
+    lang = how.lang
     mark = "[green]✓[/]" if r.ok else "[red]✗[/]"
-    head = f"{mark} [bold]step {s.index}[/] {s.op} [dim]({s.task})[/]  {_counts(r)}"
+    head = (f"{mark} [bold]{word('step', lang)} {s.index}[/] {s.op} [dim]({s.task})[/]  "
+            f"{_counts(r, lang)}")
     if r.signal:
         head += f"  [red]{r.signal} {r.code}[/]"
     if r.status:
-        head += f"  wait: {r.status}"
+        head += "  " + escape(word("wait", lang, status=r.status))
     if r.errno:
         head += f"  [red]{escape(r.error or r.errno)}[/]"
     console.print(head)
@@ -65,18 +101,26 @@ def _print_step(console: Console, r: StepResult, explain_lang: str | None) -> No
         for line in r.report.show().rstrip().splitlines():
             console.print(f"    {escape(line)}")
     if r.replay is not None:
-        console.print(f"    replay: {r.replay['accesses']} accesses, {r.replay['frames']} "
-                      f"frames, {r.replay['policy']}")
+        console.print("    " + escape(word("replay", lang, accesses=r.replay["accesses"],
+                                            frames=r.replay["frames"],
+                                            policy=r.replay["policy"])))
+        _replay_table(console, r, how)
     for c in r.checks:
-        ok = "[green]ok[/]" if c.ok else "[red]FAILED[/]"
-        console.print(f"    expect {c.key} = {escape(str(c.expected))}: got "
-                      f"{escape(str(c.actual))} {ok}")
-    if explain_lang:
-        for rec in r.faults:
-            lines = explain(rec, explain_lang)
-            console.print(f"    [cyan]{escape(lines[0])}[/]")
-            for line in lines[1:]:
+        ok = f"[green]{word('ok', lang)}[/]" if c.ok else f"[red]{word('failed', lang)}[/]"
+        console.print("    " + escape(word("expect", lang, key=c.key, expected=c.expected,
+                                            actual=c.actual)) + f" {ok}")
+    if how.explain:
+        limit = None if how.all else 3
+        for block in narrate(r.faults, lang, group=not how.all, classic=how.classic,
+                             mode=how.mode, reclaim_limit=limit):
+            console.print(f"    [cyan]{escape(block[0])}[/]")
+            for line in block[1:]:
                 console.print(f"      {escape(line)}")
+        if r.reclaims:
+            console.print("    [cyan]" + escape(word("reclaim", lang)) + "[/]")
+            for run_ in r.reclaims:
+                for line in explain_reclaim(run_, lang, limit):
+                    console.print(f"      {escape(line)}")
     for name, text in r.views.items():
         console.print(f"    [bold]{name}[/]")
         for line in text.rstrip().splitlines():
@@ -125,10 +169,16 @@ def register(app: typer.Typer) -> None:
     def run_cmd(
         scenario: ScenarioArg,
         explain_: Annotated[bool, typer.Option(
-            "--explain", help="Narrate every fault: error code, VMA, page tables allocated, "
-                              "handler and why, result, frame.")] = False,
+            "--explain", help="Narrate the faults: error code, page-table indices, VMA, page "
+                              "tables allocated, handler and why, reclaim, result, frame. "
+                              "Consecutive faults that took the same path are narrated "
+                              "once, then summed up in one line.")] = False,
+        explain_all: Annotated[bool, typer.Option(
+            "--explain-all", help="Like --explain, but narrate every fault, every reclaimed "
+                                  "page and every replay table in full.")] = False,
         lang: Annotated[str, typer.Option(
-            "--lang", help="Language of --explain: en or zh (the seeds' vocabulary).")] = "en",
+            "--lang", help="Language of the output: en, or zh (the vocabulary of the two "
+                           "Chinese texts on demand paging, 请页机制).")] = "en",
         show: Annotated[str, typer.Option(
             "--show", help=f"Views to print after every step: {', '.join(VIEWS)} "
                            "(comma-separated).")] = "",
@@ -140,30 +190,40 @@ def register(app: typer.Typer) -> None:
         if lang not in LANGS:
             raise InvalidArgument(f"--lang {lang!r}: choose one of {', '.join(LANGS)}")
         views = _views(show)
+        if plot is not None:
+            check_output_path(plot, "--plot", PLOT_SUFFIXES)
         scn = resolve(scenario)
         console = _console()
+        explain_ = explain_ or explain_all
+        engine = ModelEngine(scn.machine)
+        how = Narration(lang, explain_, explain_all,
+                        classic=engine.machine.config.profile == "classic",
+                        mode=engine.machine.mode)
         if not as_json:
             console.rule(f"[bold]{escape(scn.title)}[/]")
             if scn.description:
                 console.print(f"[dim]{escape(scn.description.strip())}[/]\n")
-        cb = None if as_json else (
-            lambda r: _print_step(console, r, lang if explain_ else None))
-        result: RunResult = run_model(scn, show=views, on_step=cb)
+            if lang != "en" and not explain_:
+                console.print("[dim]" + escape(word("no_explain", lang, code=lang)) + "[/]\n")
+        cb = None if as_json else (lambda r: _print_step(console, r, how))
+        result: RunResult = run(scn, engine, show=views, on_step=cb)
         if plot is not None:
             from .plot import plot_run
             plot_run(result, plot)
         if as_json:
             d = result.to_dict()
+            d["lang"] = lang
             if explain_:
                 for sd, r in zip(d["steps"], result.steps, strict=True):
-                    sd["explain"] = [explain(f, lang) for f in r.faults]
-            typer.echo(json.dumps(d, indent=2))
+                    sd["explain"] = [explain(f, lang, classic=how.classic, mode=how.mode,
+                                             reclaim_limit=None) for f in r.faults]
+            typer.echo(json.dumps(d, indent=2, ensure_ascii=False))
         else:
             failed = sum(not r.ok for r in result.steps)
-            console.print(f"\n{len(result.steps)} steps, "
-                          + ("[green]every expectation held[/]" if not failed
-                             else f"[red]{failed} step(s) with a failed expectation[/]")
-                          + (f"; plot written to {plot}" if plot else ""))
+            console.print("\n" + escape(word("summary", lang, n=len(result.steps)))
+                          + (f"[green]{word('all_ok', lang)}[/]" if not failed
+                             else f"[red]{word('some_failed', lang, k=failed)}[/]")
+                          + (escape(word("plot", lang, plot=plot)) if plot else ""))
         raise typer.Exit(0 if result.ok else 1)
 
     @app.command("validate")
@@ -180,7 +240,7 @@ def register(app: typer.Typer) -> None:
         scn = resolve(scenario)
         v = validate(scn, repeat=repeat, match_host=match_host)
         if as_json:
-            typer.echo(json.dumps(v.to_dict(), indent=2, default=str))
+            typer.echo(json.dumps(v.to_dict(), indent=2, default=str, ensure_ascii=False))
             raise typer.Exit(0 if v.ok else 1)
         console = _console()
         console.print(_settings_line(v))
@@ -209,7 +269,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps([{"name": s.name, "title": s.title, "chapter": s.chapter,
                                     "host": s.host, "host_reason": s.host_reason,
-                                    "steps": len(s.steps)} for s in items], indent=2))
+                                    "steps": len(s.steps)} for s in items], indent=2,
+                                   ensure_ascii=False))
             return
         t = Table(title="built-in scenarios: pagewalk run NAME [--explain] | "
                         "pagewalk validate NAME")

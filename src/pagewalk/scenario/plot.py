@@ -17,7 +17,11 @@ def _latin(text: str) -> str:
 def plot_run(result: RunResult, out: str | Path) -> Path:
     """Write a PNG with two panels: resident pages per task (top) and cumulative
     minor (solid) and major (dashed) faults per task (bottom), step by step. A
-    scenario that ran programs gets its run's timeline and working sets instead."""
+    scenario that ran programs gets its run's timeline and working sets instead;
+    one of replay steps only, faults against frames (scenario/replay_plot.py)."""
+    from .replay_plot import is_replay_only, plot_replay
+    if is_replay_only(result):      # replay steps: faults against frames (issue 13)
+        return plot_replay(result, out, _latin(result.scenario.title))
     timed = [r.report for r in result.steps if getattr(r, "report", None) is not None]
     if timed:                       # programs ran (issue 6): the timeline of the last run
         return timed[-1].plot(out, _latin(result.scenario.title))

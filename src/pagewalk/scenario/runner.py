@@ -44,6 +44,7 @@ class StepResult:
     note: str = ""
     skipped: str = ""
     faults: list = field(default_factory=list)
+    reclaims: list = field(default_factory=list)    # reclaim runs outside any fault
     rss: dict[str, int] = field(default_factory=dict)
     cumulative: dict[str, tuple[int, int]] = field(default_factory=dict)
     views: dict[str, str] = field(default_factory=dict)
@@ -229,6 +230,9 @@ def _check(res: StepResult, engine: Any) -> None:
             want = ex.get(key)
             actual = getattr(res, key)
             checks.append(Check(key, want, actual, actual == want))
+    if res.signal and "signal" not in ex and "code" not in ex:
+        # An unexpected signal fails the step, as an unexpected errno does.
+        checks.append(Check("signal", None, f"{res.signal} {res.code}", False))
     if "errno" in ex or res.errno:
         checks.append(Check("errno", ex.get("errno"), res.errno, res.errno == ex.get("errno")))
     if res.error and not res.errno:
@@ -313,6 +317,7 @@ def run(scn: Scenario, engine: Any, *, host: bool = False, show: tuple[str, ...]
             res.min_flt, res.maj_flt = after[0] - before[0], after[1] - before[1]
         if tracer is not None:
             res.faults = list(tracer.faults)
+            res.reclaims = [r for r in tracer.reclaims if not r.in_fault]
         if model:
             for name, t in engine.tasks.items():
                 res.rss[name] = t.stats.rss

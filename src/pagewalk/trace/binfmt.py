@@ -22,7 +22,7 @@ from __future__ import annotations
 import gzip
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
@@ -53,9 +53,8 @@ def _chunks(trace: Trace):
     yield (packed if packed is not None else np.packbits(trace.writes, bitorder="little")).tobytes()
 
 
-def write_binary(trace: Trace, path: str | os.PathLike, compress: str | bool | None = None) -> Path:
-    """Write ``trace`` to ``path``; see the module docstring for the format."""
-    path = Path(path)
+def compression(path: Path, compress: str | bool | None) -> str | bool:
+    """``compress`` resolved: None chooses by suffix (``.zst``/``.zstd``, ``.gz``)."""
     if compress is None:
         compress = {".zst": "zstd", ".zstd": "zstd", ".gz": "gzip"}.get(path.suffix, False)
     elif compress is True:
@@ -63,20 +62,26 @@ def write_binary(trace: Trace, path: str | os.PathLike, compress: str | bool | N
     if compress not in (False, "zstd", "gzip"):
         raise InvalidArgument(f"save: compress={compress!r}; write None (by suffix), False, "
                               "True, 'zstd' or 'gzip'")
+    return compress
+
+
+def open_writer(path: Path, compress: str | bool) -> BinaryIO:
+    """A binary file to write at ``path``, compressed as ``compress`` says."""
     if compress == "zstd":
         import zstandard
-        with open(path, "wb") as raw, \
-                zstandard.ZstdCompressor(level=3, threads=-1).stream_writer(raw) as f:
-            for part in _chunks(trace):
-                f.write(part)
-    elif compress == "gzip":
-        with gzip.open(path, "wb", compresslevel=6) as f:
-            for part in _chunks(trace):
-                f.write(part)
-    else:
-        with open(path, "wb") as f:
-            for part in _chunks(trace):
-                f.write(part)
+        return zstandard.ZstdCompressor(level=3, threads=-1).stream_writer(
+            open(path, "wb"), closefd=True)
+    if compress == "gzip":
+        return gzip.open(path, "wb", compresslevel=6)  # type: ignore[return-value]
+    return open(path, "wb")
+
+
+def write_binary(trace: Trace, path: str | os.PathLike, compress: str | bool | None = None) -> Path:
+    """Write ``trace`` to ``path``; see the module docstring for the format."""
+    path = Path(path)
+    with open_writer(path, compression(path, compress)) as f:
+        for part in _chunks(trace):
+            f.write(part)
     return path
 
 

@@ -5,8 +5,19 @@ Formats (``format=``): ``"lackey"`` (valgrind lackey output), ``"text"`` (plain
 compact format, :mod:`.binfmt`), ``"numpy"`` (``.npy``: a 1-D integer array of
 byte addresses, or a structured array with an ``addr`` or ``page`` field and an
 optional ``write`` field; ``.npz``: arrays ``pages`` or ``addresses``, and an
-optional ``writes``), or ``"auto"`` (by content).  gzip and zstd compression
-is recognised by its magic bytes and undone on the fly.
+optional ``writes``), ``"pages"`` (page numbers, not addresses: a textbook
+reference string such as ``1 2 3 4 1 2 5``; see :mod:`.refstring`),
+``"oracleGeneral"`` and ``"csv"`` (libCacheSim's formats, see
+:mod:`.libcachesim_formats`; their object ids are page numbers), or
+``"auto"`` (by content, and by name for libCacheSim's: a name containing
+``oracleGeneral``, or ending in ``.csv``).  gzip and zstd compression is
+recognised by its magic bytes and undone on the fly.
+
+A plain text trace whose every address lies in page 0 was almost certainly
+meant as page numbers: it is read as addresses (that is what the format
+says) with a :class:`~pagewalk.errors.PagewalkWarning` pointing at
+``format="pages"``.  A lackey log whose last line is cut short (the program
+was killed mid-write) loses that line, with a warning, not the whole trace.
 
 Text is parsed by compiled code in chunks of a few MiB, so memory stays
 proportional to the trace, not to the text; a progress bar (rich, on stderr)
@@ -19,21 +30,20 @@ import io
 import os
 import re
 import sys
+import warnings
 from contextlib import ExitStack
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
-from ..errors import InvalidArgument
-from ..units import PAGE_SHIFT
-from . import binfmt
+from ..errors import InvalidArgument, PagewalkWarning
+from . import binfmt, libcachesim_formats, refstring
 from .decompress import DecompressedStream
 from .model import PageIds, Trace, narrow_ids
-from .parse import EXPECTED, NEED_SPACE, parse_lackey, parse_text
+from .textstream import iter_accesses
 
-FORMATS = ("auto", "lackey", "text", "binary", "numpy")
-CHUNK = 8 << 20
+FORMATS = ("auto", "lackey", "text", "binary", "numpy", "pages", "oracleGeneral", "csv")
 _GZIP = b"\x1f\x8b"
 _ZSTD = b"\x28\xb5\x2f\xfd"
 _NPY = b"\x93NUMPY"
@@ -43,8 +53,8 @@ _LACKEY_RE = re.compile(rb"^\s*[ILSM]\s+[0-9a-fA-F]+,\d+\s*$")
 
 # Formats that are parsed whole in memory (binary, .npy/.npz) may decompress to at most this.
 MAX_DECOMPRESSED = 512 << 20
-# A text or lackey line longer than this is not a trace line (/dev/zero, NUL-only data).
-MAX_LINE = 1 << 16
+# Formats read whole into memory before parsing.
+WHOLE_KINDS = ("binary", "numpy", "pages", "oracleGeneral", "csv")
 
 
 def _open(path: Path, raw: BinaryIO) -> BinaryIO:
@@ -56,6 +66,18 @@ def _open(path: Path, raw: BinaryIO) -> BinaryIO:
     if magic == _ZSTD:
         return DecompressedStream(raw, "zstd", str(path))  # type: ignore[return-value]
     return raw
+
+
+def _by_name(path: Path) -> str | None:
+    """libCacheSim's formats cannot be told by content: by name."""
+    name = path.name.lower()
+    for suffix in (".gz", ".zst", ".zstd"):
+        name = name.removesuffix(suffix)
+    if "oraclegeneral" in name:
+        return "oracleGeneral"
+    if name.endswith(".csv"):
+        return "csv"
+    return None
 
 
 def _sniff(head: bytes) -> str:
@@ -94,9 +116,11 @@ def load_trace(path: str | os.PathLike, format: str = "auto", *,
         if stream is not raw:
             stack.enter_context(stream)
         head = stream.read(1 << 16) if stream is not raw else raw.read(1 << 16)
-        kind = _sniff(head) if format == "auto" else format
-        if kind in ("binary", "numpy") and stream is not raw:
+        kind = (_by_name(path) or _sniff(head)) if format == "auto" else format
+        if kind in WHOLE_KINDS and stream is not raw:
             stream.limit = MAX_DECOMPRESSED  # type: ignore[attr-defined]
+        if kind in ("pages", "oracleGeneral", "csv"):
+            return _load_whole(kind, head + stream.read(), str(path))
         if kind == "binary":
             if stream is raw and path.is_file():
                 return binfmt.read_binary_file(path)
@@ -107,6 +131,21 @@ def load_trace(path: str | os.PathLike, format: str = "auto", *,
         show = sys.stderr.isatty() if progress is None else progress
         return _parse_stream(stream, raw, head, kind, path, show)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _load_whole(kind: str, data: bytes, name: str) -> Trace:
+    """The formats read in one piece: page numbers and libCacheSim's."""
+    if kind == "oracleGeneral":
+        pages, writes = libcachesim_formats.parse_oracle_general(data, name)
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{name}: not a text file (byte {exc.start} is not UTF-8); "
+                             f"give --format for a binary trace") from None
+        parse = refstring.parse_pages if kind == "pages" else libcachesim_formats.parse_csv
+        pages, writes = parse(text, name)
+    return Trace.from_pages(pages, writes, source=name)
 
 
 def _load_numpy(data: io.BytesIO | Path, name: str) -> Trace:
@@ -145,10 +184,6 @@ def _load_numpy_arrays(data: io.BytesIO | Path, name: str) -> Trace:
     return Trace.from_addresses(arr, source=name)
 
 
-MAX_LINE_PAGES = 1 << 20        # one access may touch at most 4 GiB
-MALFORMED_SIZE = "size"
-
-
 def _progress(show: bool, total: int | None, name: str):
     if not show:
         return None
@@ -170,66 +205,30 @@ def _progress(show: bool, total: int | None, name: str):
 
 def _parse_stream(stream: BinaryIO, raw: BinaryIO, head: bytes, kind: str, path: Path,
                   show: bool) -> Trace:
-    parser = parse_lackey if kind == "lackey" else parse_text
-    shift = np.uint64(PAGE_SHIFT)
-    cap = CHUNK // 2 + 64
-    pages = np.empty(cap, np.uint64)
-    writes = np.empty(cap, np.bool_)
     mapper = PageIds()
     id_parts: list[np.ndarray] = []
     w_parts: list[np.ndarray] = []
-    line_base = 0
-    carry = head
     seekable = raw.seekable()
     done = 0
     prog = _progress(show, os.path.getsize(path) if path.is_file() else None, path.name)
+
+    def advance(data: bytes) -> None:
+        nonlocal done
+        done += len(data)
+        if prog is not None:
+            prog.update(prog.task_ids[0], completed=raw.tell() if seekable else done)
+
     try:
-        eof = False
-        while not eof or carry:
-            block = stream.read(CHUNK)
-            eof = not block
-            data = carry + block if carry else block
-            if not eof:
-                cut = data.rfind(b"\n") + 1
-                if cut == 0:
-                    if len(data) > MAX_LINE:
-                        raise ValueError(f"{path}:{line_base + 1}: a line longer than "
-                                         f"{MAX_LINE} bytes; is this a trace file?")
-                    carry = data
-                    continue
-                data, carry = data[:cut], data[cut:]
-            else:
-                carry = b""
-            buf = np.frombuffer(data, np.uint8)
-            pos = 0
-            while pos < buf.size:
-                status, used, k, lines = parser(buf[pos:], pages, writes, shift)
-                if k:
-                    id_parts.append(mapper.map(pages[:k]))
-                    w_parts.append(writes[:k].copy())
-                if status > 0:
-                    _malformed(path, data, pos + used, line_base + lines + 1, status)
-                line_base += lines
-                pos += used
-                if status == NEED_SPACE and k == 0:  # one line touching more pages than cap
-                    if pages.size >= MAX_LINE_PAGES:
-                        _malformed(path, data, pos, line_base + 1, MALFORMED_SIZE)
-                    pages = np.empty(pages.size * 2, np.uint64)
-                    writes = np.empty(pages.size, np.bool_)
-            if prog is not None:
-                done += len(data)
-                prog.update(prog.task_ids[0], completed=raw.tell() if seekable else done)
+        for pages, writes in iter_accesses(stream, head, kind, str(path), advance):
+            id_parts.append(mapper.map(pages))
+            w_parts.append(writes)
     finally:
         if prog is not None:
             prog.stop()
     ids = np.concatenate(id_parts) if id_parts else np.empty(0, np.uint32)
     w = np.concatenate(w_parts) if w_parts else np.empty(0, np.bool_)
+    if kind == "text" and ids.size > 1 and mapper.n == 1 and int(mapper.pages()[0]) == 0:
+        warnings.warn(f"{path}: every address lies in page 0 (bytes 0-4095); if these are "
+                      f"page numbers (a reference string), read them with --format pages "
+                      f"(format=\"pages\")", PagewalkWarning, stacklevel=4)
     return Trace(narrow_ids(ids, mapper.n), mapper.pages(), w, source=str(path))
-
-
-def _malformed(path: Path, data: bytes, start: int, lineno: int, status) -> None:
-    end = data.find(b"\n", start)
-    line = data[start: end if end >= 0 else len(data)][:80].decode("utf-8", "replace")
-    expected = (f"an access of at most {MAX_LINE_PAGES} pages"
-                if status == MALFORMED_SIZE else EXPECTED[status])
-    raise ValueError(f"{path}:{lineno}: {expected}; found {line.rstrip()!r}")

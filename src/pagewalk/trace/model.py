@@ -197,12 +197,42 @@ class Trace:
         return (f"Trace({len(self)} accesses, {self.n_pages} pages, "
                 f"{int(self.writes.sum())} writes{src})")
 
-    def save(self, path: str | os.PathLike, compress: str | bool | None = None) -> Path:
-        """Write the compact binary format (see :mod:`pagewalk.trace.binfmt`);
-        ``compress``: None (by suffix: ``.zst`` or ``.gz``), False, "zstd" or
-        "gzip"."""
-        from .binfmt import write_binary
-        return write_binary(self, path, compress)
+    def save(self, path: str | os.PathLike, compress: str | bool | None = None,
+             format: str | None = None) -> Path:
+        """Write the trace to ``path``; returns the path.
+
+        ``format``: ``"pwt"`` (pagewalk's compact binary, :mod:`.binfmt`; the
+        default), ``"oracleGeneral"`` or ``"csv"`` (libCacheSim's formats, next
+        access times filled in; :mod:`.libcachesim_formats`), or ``"pages"``
+        (one page number per line, ``W`` before a write).  ``None`` chooses by
+        name, like :func:`~pagewalk.trace.load_trace`.  ``compress`` (pwt only):
+        None (by suffix: ``.zst`` or ``.gz``), False, "zstd" or "gzip".
+        """
+        if format is None:
+            name = Path(path).name.lower()
+            format = ("oracleGeneral" if "oraclegeneral" in name else
+                      "csv" if name.endswith(".csv") else "pwt")
+        if format not in SAVE_FORMATS:
+            raise InvalidArgument(f"Trace.save: format={format!r}; write one of "
+                                  + ", ".join(repr(f) for f in SAVE_FORMATS))
+        if format == "pwt":
+            from .binfmt import write_binary
+            return write_binary(self, path, compress)
+        if compress:
+            raise InvalidArgument(f"Trace.save: compress={compress!r} applies to the pwt "
+                                  f"format only; compress a {format} file afterwards")
+        if format == "pages":
+            from .refstring import format_pages
+            out = Path(path)
+            tmp = out.with_name(out.name + ".part")
+            tmp.write_text(format_pages(self.pages.tolist(), self.writes.tolist()))
+            tmp.replace(out)
+            return out
+        from .libcachesim_formats import save_libcachesim
+        return save_libcachesim(self, path, format)
+
+
+SAVE_FORMATS = ("pwt", "oracleGeneral", "csv", "pages")
 
 
 def _as_uint64(values: Iterable[int] | np.ndarray, what: str) -> np.ndarray:

@@ -11,7 +11,11 @@ and a repeated access to the page just accessed is distance 1 at no cost.
 ``sample=R`` (0 < R <= 1) uses SHARDS (Waldspurger et al., FAST '15) with the
 "adj" correction: only pages whose hash falls below R are traced, distances
 are scaled by 1/R.  Use it for traces with many distinct pages; the exact
-curve is the default.
+curve is the default.  A sampled curve cannot resolve sizes below 1/R frames
+(one sampled page stands for 1/R pages), so it starts at ``ceil(1/R)``; when
+the sample holds fewer than :data:`SHARDS_MIN_PAGES` pages a
+:class:`~pagewalk.errors.PagewalkWarning` says the curve is coarse and names
+the exact computation (or a larger rate) instead.
 
 Other policies are not stack algorithms in general: for them the curve is
 made of per-size replays (``frames=`` sizes, by default about 24 sizes from 1
@@ -20,17 +24,21 @@ frame to the number of distinct pages).
 
 from __future__ import annotations
 
+import math
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, PagewalkWarning
 from .model import Trace
 from .policies import POLICY_NAMES
 from .replay import as_trace, check_choice, replay
+
+SHARDS_MIN_PAGES = 100
 
 
 @njit(cache=True, _nrt=False)  # no refcounting: only indexes arrays
@@ -127,6 +135,11 @@ class MissRatioCurve:
     def miss_ratio(self) -> np.ndarray:
         return self.misses / max(self.accesses, 1)
 
+    @property
+    def min_frames(self) -> int:
+        """The smallest size the curve resolves (``ceil(1/rate)`` when sampled)."""
+        return int(self.frames[0]) if self.frames.size else 0
+
     def misses_at(self, frames: int) -> float:
         """Misses with ``frames`` frames (the largest computed size <= frames)."""
         i = int(np.searchsorted(self.frames, frames, side="right")) - 1
@@ -213,6 +226,11 @@ def _shards(tr: Trace, rate: float, seed: int) -> MissRatioCurve:
     sel = tr.ids[keep[tr.ids]]
     ids = remap[sel].astype(np.uint32)
     npages_s = int(keep.sum())
+    if npages_s < SHARDS_MIN_PAGES:
+        warnings.warn(f"mrc: the SHARDS sample at rate {rate:g} holds {npages_s} of "
+                      f"{tr.n_pages:,} pages (fewer than {SHARDS_MIN_PAGES}): the curve is "
+                      f"coarse; leave out --sample for the exact curve or raise the rate",
+                      PagewalkWarning, stacklevel=3)
     hist = stack_distance_histogram(ids, max(npages_s, 1)).astype(np.float64)
     if hist.size > 1:
         hist[1] += n * rate - ids.size  # SHARDS-adj
@@ -221,5 +239,7 @@ def _shards(tr: Trace, rate: float, seed: int) -> MissRatioCurve:
     tail = np.concatenate([np.cumsum(hist[:0:-1])[::-1], [0.0]])
     j = np.minimum(np.floor(k * rate).astype(np.int64), hist.size - 1)
     misses = np.clip((hist[0] + tail[j]) / rate, 0.0, float(n))
-    misses[0] = n
-    return MissRatioCurve("lru", k, misses, n, tr.n_pages, sample_rate=rate)
+    first = min(math.ceil(1.0 / rate), top) if rate < 1.0 else 0
+    if first == 0:
+        misses[0] = n
+    return MissRatioCurve("lru", k[first:], misses[first:], n, tr.n_pages, sample_rate=rate)

@@ -11,6 +11,17 @@ if TYPE_CHECKING:
 _MARKERS = "osD^vP*Xh"
 
 
+def log_axis_floor(ratios) -> float | None:
+    """The lower limit of a log miss-ratio axis when the curve spans two decades
+    or more (else None: a linear axis from 0 shows it best)."""
+    import numpy as np
+    values = np.concatenate([np.asarray(r, np.float64).ravel() for r in ratios])
+    positive = values[values > 0]
+    if positive.size == 0 or positive.max() < 100 * positive.min():
+        return None
+    return float(positive.min()) / 2
+
+
 def plot_mrc(curve: MissRatioCurve, path: str | os.PathLike, title: str | None = None) -> None:
     """Write a PNG/SVG/PDF (by suffix) of the curve and its replay markers."""
     import matplotlib
@@ -32,7 +43,14 @@ def plot_mrc(curve: MissRatioCurve, path: str | os.PathLike, title: str | None =
         ax.set_xscale("symlog", linthresh=1)
     ax.set_xlabel("frames (4 KiB pages)")
     ax.set_ylabel("miss ratio")
-    ax.set_ylim(0, 1.02)
+    ratios = [curve.misses / n] + [m / n for _, m in curve.replays.values()]
+    floor = log_axis_floor(ratios)
+    if floor is None:
+        ax.set_ylim(0, 1.02)
+    else:
+        ax.set_yscale("log")
+        ax.set_ylim(floor, 1.05)
+        ax.set_ylabel("miss ratio (log scale)")
     ax.grid(alpha=0.3)
     ax.legend()
     ax.set_title(title or f"miss-ratio curve: {curve.accesses:,} accesses, "

@@ -84,9 +84,13 @@ class ReplayResult:
         return 1.0 - self.hit_ratio
 
     def to_dict(self) -> dict[str, object]:
-        """Every field plus faults, hits and hit_ratio (what ``--json`` prints)."""
+        """Every field plus faults, hits and hit_ratio (what ``--json`` prints); in
+        cache mode also the cache's names for the misses: ``cold`` (first
+        accesses, = ``minor``) and ``capacity_conflict`` (the rest, = ``major``)."""
         d = asdict(self)
         d.update(faults=self.faults, hits=self.hits, hit_ratio=self.hit_ratio)
+        if self.mode == "cache":
+            d.update(cold=self.minor, capacity_conflict=self.major)
         return d
 
 
