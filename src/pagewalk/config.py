@@ -64,7 +64,8 @@ class Config:
     initial_stack: int = 132 << 10
     # TLB size with FIFO replacement; 0: a software TLB without a limit.
     tlb_entries: int = 0
-    # Page-fault retries allowed before the model calls it a kernel bug.
+    # Tries of one access (the fault, then its retry) before the model calls it a
+    # kernel bug; at least 2.
     max_fault_retries: int = 4
     # -- time and scheduling (issue 6, kernel/sched.py, kernel/disk.py) ------------------
     # Times are seconds of simulated time; nothing reads a wall clock.
@@ -136,9 +137,9 @@ class Config:
         if self.swap > MAX_SWAP:
             raise InvalidArgument(f"swap={self.swap} bytes is more than this model can "
                                   f"represent; give at most {MAX_SWAP >> 40}TiB")
-        if not 1 <= self.max_fault_retries <= 1000:
+        if not 2 <= self.max_fault_retries <= 1000:
             raise InvalidArgument(f"max_fault_retries={self.max_fault_retries}; give an int "
-                                  "from 1 to 1000")
+                                  "from 2 to 1000 (a fault and its retry)")
         if not 0 <= self.read_ahead_kb <= 1 << 20 or self.read_ahead_kb % 4:
             raise InvalidArgument(f"read_ahead_kb={self.read_ahead_kb}; give a multiple of 4 "
                                   "from 0 to 1048576")

@@ -153,6 +153,8 @@ def test_machine_settings_are_checked_when_the_machine_is_made(field, value) -> 
     (lambda m, t: m.filemap.files["f"].write(0, 5), pw.InvalidArgument),
     (lambda m, t: pw.parse_size("1" * 400 + ".5"), pw.InvalidArgument),
     (lambda m, t: pw.Machine(max_fault_retries=0), pw.InvalidArgument),
+    (lambda m, t: pw.Machine(max_fault_retries=1), pw.InvalidArgument),
+    (lambda m, t: pw.Machine(cost_context_switch=1e299), pw.InvalidArgument),
     (lambda m, t: pw.Machine(initial_stack=1), pw.InvalidArgument),
     (lambda m, t: pw.Machine(swappiness="60"), pw.InvalidArgument),
     (lambda m, t: pw.Machine(cost_syscall=math.nan), pw.InvalidArgument),
