@@ -64,7 +64,13 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     warnings.showwarning = _show_warning
     try:
-        app(args=argv, standalone_mode=True)
+        code = app(args=argv, standalone_mode=False)
+    except typer.Abort as exc:      # click's wrapper of EOFError and Ctrl-C
+        cause = exc.__cause__ or exc.__context__
+        if cause is None or isinstance(cause, KeyboardInterrupt):
+            print("pagewalk: interrupted", file=sys.stderr)
+            sys.exit(130)
+        _fail(f"{type(cause).__name__}: {cause}")
     except InvalidArgument as exc:  # a bad argument: the message says what to write
         _fail(exc.strerror)
     except KernelBug as exc:        # the model's own bug, not the user's input
@@ -80,7 +86,27 @@ def main(argv: list[str] | None = None) -> None:
         _fail(f"the input is too large or too deeply nested for this host "
               f"({type(exc).__name__}); give a smaller one")
     except Exception as exc:        # whatever layer raised it: one line, exit status 2
+        if _is_click_error(exc):
+            _usage_error(exc, argv)
         _fail(f"{type(exc).__name__}: {exc}")
+    if isinstance(code, int) and not isinstance(code, bool) and code:
+        sys.exit(code)                  # typer.Exit(n) from a command
+
+
+def _is_click_error(exc: Exception) -> bool:
+    """click's ClickException family (typer vendors click as a private module)."""
+    return any(c.__name__ == "ClickException" for c in type(exc).__mro__)
+
+
+def _usage_error(exc, argv: list[str] | None) -> None:
+    """A usage error (unknown option, missing argument, a value of the wrong type):
+    one line that names the command's --help; a bare ``pagewalk`` shows the help."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        exc.show()
+        sys.exit(exc.exit_code)
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "pagewalk"
+    _fail(f"{exc.format_message()} (see '{command} --help')")
 
 
 def _one_line(message: str) -> str:
