@@ -94,8 +94,27 @@ class Config:
     # are tested and cleared; WS(t, tau) is the union over the last ws_tau (0: off).
     ws_interval: float = 20e-3
     ws_tau: float = 100e-3
-    # Medium-term scheduler: suspend tasks while the sum of working sets exceeds memory.
+    # Medium-term scheduler (kernel/loadctl.py): load control by working set, the
+    # working-set policy of Denning ("The working set model for program behavior",
+    # CACM 1968; "Working sets past and present", IEEE TSE 1980). A task is admitted
+    # only while the admitted tasks' working sets fit in memory; when they outgrow it
+    # a victim is suspended (paged out whole); a resumed task prefetches its working
+    # set. tau is ws_tau above. Off: every task competes for memory (and may thrash).
+    # (The page-fault-frequency policy, Chu and Opderbeck 1972, which the 1980 survey
+    # sets beside WS, estimates resident sets from fault intervals; not modelled.)
     load_control: bool = False
+    # Where a task's working set comes from: "declared" (what its program declares,
+    # pw.programs.loop's pages; else sampled) or "sampled" (W(t, tau) from the accessed
+    # bits only, as the 1968 paper defines it).
+    lc_working_set: str = "declared"
+    # Fraction of the capacity (memory less the high watermark and page tables) kept
+    # out of the working sets: room for the page cache, page tables and the estimate's
+    # error.
+    lc_margin: float = 0.05
+    # Whom to suspend when the working sets outgrow memory: "cheapest" (highest nice,
+    # then the cheapest swap-out: not started, fewest pages to write, smallest) or
+    # "lowest-priority" (highest nice, then the one admitted last).
+    lc_victim: str = "cheapest"
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -201,6 +220,16 @@ class Config:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1e6:
                 raise InvalidArgument(f"{name}={v!r}; give seconds as a number from 0 to 1e6")
+        from .kernel.loadctl import VICTIM_RULES, WORKING_SET_SOURCES
+        if self.lc_working_set not in WORKING_SET_SOURCES:
+            raise InvalidArgument(f"lc_working_set={self.lc_working_set!r}; choose "
+                                  f"{' or '.join(map(repr, WORKING_SET_SOURCES))}")
+        if self.lc_victim not in VICTIM_RULES:
+            raise InvalidArgument(f"lc_victim={self.lc_victim!r}; choose "
+                                  f"{' or '.join(map(repr, VICTIM_RULES))}")
+        m = self.lc_margin
+        if isinstance(m, bool) or not isinstance(m, int | float) or not 0 <= m < 1:
+            raise InvalidArgument(f"lc_margin={m!r}; give a fraction from 0 to below 1")
         if isinstance(self.time_slice, bool) or not isinstance(self.time_slice, int | float) \
                 or not 0 < self.time_slice <= 1e6:
             raise InvalidArgument(f"time_slice={self.time_slice!r}; give seconds > 0")

@@ -185,7 +185,8 @@ class Machine:
     def run(self, until: float | None = None):
         """Run every spawned program to its end, or to simulated time ``until`` (s);
         returns a ``RunReport`` (observe/report.py)."""
-        return self.sched.run(until)
+        from .observe.report import RunReport
+        return RunReport.from_log(self.sched.run(until))
 
     @property
     def now(self) -> float:

@@ -7,7 +7,7 @@
     report = m.run()
 
 A program is any callable ``program(task)`` returning a generator that yields
-actions (kernel/sched.py): ``access(addr, length)``/``pages(vpns)`` for memory
+actions (kernel/actions.py): ``access(addr, length)``/``pages(vpns)`` for memory
 accesses, ``compute(s)`` for CPU work, ``sleep(s)`` to wait off the CPU,
 ``syscall(fn, *args)`` to call the task's API and get its result back; a bare
 ``yield`` after calling the task's API directly is also fine. So a user's own
@@ -20,6 +20,11 @@ program is a generator function::
             yield pw.programs.compute(1e-4)
 
 Every built-in is deterministic; ``random_access`` takes a ``seed``.
+
+Load control (``Machine(load_control=True)``, kernel/loadctl.py) admits a task
+while its working set fits: ``loop(..., write=True)`` declares its pages; any
+other program is measured from the accessed bits, unless it declares its own:
+``prog = pw.programs.Program("writer", writer); prog.working_set = 100``.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
 from .errors import InvalidArgument
-from .kernel.sched import Access, Action, Compute, Sleep, Syscall
+from .kernel.actions import Access, Action, Compute, Sleep, Syscall
 from .units import parse_size
 
 PAGE = 4096
@@ -40,7 +45,11 @@ __all__ = ["Program", "access", "compute", "file_scan", "loop", "pages", "random
 
 class Program:
     """A named program: ``Program(name, fn, **params)``; calling it with a task
-    returns the generator ``fn(task, **params)``."""
+    returns the generator ``fn(task, **params)``. ``working_set``: the pages the
+    program declares it cycles through (None: undeclared), which load control may
+    use instead of sampling (``Config.lc_working_set``)."""
+
+    working_set: int | None = None
 
     def __init__(self, name: str, fn: Callable[..., Generator], **params: Any) -> None:
         self.name = name
@@ -113,15 +122,28 @@ def _loop(t, pages: int, passes: int, write: bool, work: float, think: float, se
 def loop(pages: int, passes: int = 1, write: bool = False, work: float = 0.0,
          think: float = 0.0, seed: int = 0) -> Program:
     """A working set of ``pages`` fresh anonymous pages touched in order ``passes``
-    times. ``work``: seconds of computation per page visit; ``think``: mean seconds
-    of sleep after each pass (exponential, seeded: an I/O-bound phase).
+    times. ``work``: seconds of computation per page visit. ``think``: the pause
+    after each pass, off the CPU, in mean seconds (exponentially distributed,
+    ``random.Random(seed)``): an I/O-bound phase, a terminal, the network.
+
+    The pause bounds what one task can do alone: a pass computes about
+    ``pages * work`` seconds and then pauses ``think`` on average, so a task alone
+    keeps the CPU busy at most ``pages * work / (pages * work + think)`` of the
+    time (``pagewalk thrash``'s tasks: 1024 pages * 40 us = 41 ms, then 20 ms:
+    about 2/3, 62% measured with the faults and the first pass); other tasks fill
+    the pauses. ``think=0``: no pause, a CPU-bound loop.
 
     Read passes over fresh anonymous memory map the zero page and use no memory;
-    ``write=True`` gives each page a frame of its own (memory pressure)."""
-    return Program("loop", _loop, pages=_count(pages, "pages"),
+    ``write=True`` gives each page a frame of its own (memory pressure), and the
+    program declares its working set (``Program.working_set = pages``) for load
+    control."""
+    prog = Program("loop", _loop, pages=_count(pages, "pages"),
                    passes=_count(passes, "passes", 0), write=bool(write),
                    work=_seconds(work, "work"), think=_seconds(think, "think"),
                    seed=int(seed))
+    if write:
+        prog.working_set = pages
+    return prog
 
 
 def _random_access(t, pages: int, accesses: int, locality: float, write: bool, work: float,

@@ -60,3 +60,45 @@ def test_builtin_timed_scenario_and_format_errors():
     assert len(runs) == 2 and runs[0].report.cpu_utilization > 0.8
     with pytest.raises(ScenarioError, match="not a built-in program"):
         loads('tasks = ["a"]\n[[steps]]\nop = "program"\nprogram = "fly"\n')
+
+
+def _pagewalk(*args: str):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "pagewalk.cli", "thrash", *args],
+                          capture_output=True, text=True, timeout=300,
+                          env={"COLUMNS": "120", "PATH": ""})
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["--horizon", "-1"], "--horizon"), (["--memory", "12XB"], "--memory"),
+    (["--max", "0"], "--max"), (["--workload", "read"], "--workload"),
+    (["--disk", "floppy"], "--disk"), (["--think", "-0.5"], "--think"),
+    (["--load-control", "maybe"], "--load-control"),
+    (["--plot", "/no/such/folder/c.png"], "--plot")])
+def test_thrash_bad_flags_are_named_before_anything_is_printed(args, flag):
+    r = _pagewalk(*args)
+    assert r.returncode == 2
+    assert r.stdout == ""                                # checked before the header
+    assert r.stderr.count("\n") == 1 and flag in r.stderr and "Traceback" not in r.stderr
+
+
+def test_thrash_header_says_what_each_task_does():
+    r = _pagewalk("--max", "1", "--passes", "1", "--load-control", "off")
+    assert r.returncode == 0, r.stderr
+    head = r.stdout.splitlines()[0]
+    assert "1024 pages" in head and "40 us per page" in head
+    assert "pauses 20 ms on average off the CPU (--think)" in head
+    r = _pagewalk("--max", "1", "--passes", "1", "--think", "0", "--load-control", "off")
+    assert "without a pause" in r.stdout.splitlines()[0]
+    assert "100.0%" in r.stdout                          # no pause: the CPU is never idle
+
+
+def test_thrash_write_workload_both_curves():
+    r = _pagewalk("--workload", "write", "--max", "5", "--horizon", "0.5")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("64MiB memory, hdd") and "4096 pages" in lines[0]
+    assert "CPU, no load control" in lines[1] and "CPU, load control" in lines[1]
+    five = lines[-1].split()
+    assert five[0] == "5" and float(five[1].rstrip("%")) < 10 and five[2] == "100.0%"

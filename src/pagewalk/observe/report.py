@@ -1,6 +1,9 @@
 """The report of ``m.run()``: elapsed simulated time, CPU and disk utilization, per-task
 times and counters, the timeline and working sets; text and plots.
 
+Built from the ``RunLog`` that the scheduler leaves (kernel/sched.py: the event log
+and each task's accounts); the scheduler does not know this module.
+
     report = m.run()
     report.elapsed, report.cpu_utilization, report.disk_utilization
     report.tasks["scan"].blocked, report.tasks["scan"].maj_flt
@@ -80,24 +83,19 @@ class RunReport:
         return {n: t.working_set for n, t in self.tasks.items()}
 
     @classmethod
-    def build(cls, sched, entities: list, start: int, end: int, busy0: list[int],
-              first_event: int) -> RunReport:
-        """The report of the interval [start, end) for ``entities`` (those that were
-        live when the run began)."""
+    def from_log(cls, log) -> RunReport:
+        """The report of one run, from the ``RunLog`` the scheduler left
+        (kernel/sched.py): the interval, the event log and each task's accounts."""
         tasks: dict[str, TaskReport] = {}
-        for se in entities:
-            st = se.task.stats
-            tasks[se.label] = TaskReport(
-                se.label, se.task.pid, se.program, se.cpu_ns / NS, se.blocked_ns / NS,
-                se.runnable_ns / NS, se.sleep_ns / NS, se.suspended_ns / NS,
-                st.min_flt, st.maj_flt, st.nvcsw, st.nivcsw,
-                None if se.end_ns is None else se.end_ns / NS, se.error,
-                list(se.ws_series))
-        cpu_busy = sum(c.busy_ns - b for c, b in zip(sched.cpus, busy0, strict=True))
-        disk = sched.disk
-        return cls(start / NS, end / NS, len(sched.cpus), disk.model.name, cpu_busy / NS,
-                   disk.busy_ns(start, end) / NS, tasks, sched.timeline[first_event:],
-                   disk.reads, disk.writes)
+        for a in log.tasks:
+            tasks[a.label] = TaskReport(
+                a.label, a.pid, a.program, a.cpu_ns / NS, a.blocked_ns / NS,
+                a.runnable_ns / NS, a.sleep_ns / NS, a.suspended_ns / NS,
+                a.min_flt, a.maj_flt, a.nvcsw, a.nivcsw,
+                None if a.end_ns is None else a.end_ns / NS, a.error, list(a.working_set))
+        return cls(log.start_ns / NS, log.end_ns / NS, log.cpus, log.disk,
+                   log.cpu_busy_ns / NS, log.disk_busy_ns / NS, tasks, list(log.events),
+                   log.disk_reads, log.disk_writes)
 
     # -- text -----------------------------------------------------------------------------
     def show(self) -> str:
