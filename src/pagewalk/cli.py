@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> None:
         if _is_click_error(exc):
             _usage_error(exc, argv)
         _fail(f"{type(exc).__name__}: {exc}")
-    if isinstance(code, int) and not isinstance(code, bool) and code:
-        sys.exit(code)                  # typer.Exit(n) from a command
+    # As click's standalone mode: always SystemExit, with typer.Exit(n)'s status.
+    sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
 
 
 def _is_click_error(exc: Exception) -> bool:
