@@ -4,7 +4,8 @@ Sub-commands live next to the layer they drive and register themselves here:
 ``demo`` (the story of the two texts on Linux demand paging, observe/demo.py),
 ``replay``/``mrc``/``record`` (trace/commands.py), ...  Errors that are the
 user's (a bad size, a malformed trace) are printed as one line and exit with
-status 2; never a traceback.
+status 2, whatever layer raised them; a KernelBug (the model's own bug) is one
+line and status 70; never a traceback.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import warnings
 
 import typer
 
-from .errors import InvalidArgument, PagewalkError
+from .errors import InvalidArgument, KernelBug, PagewalkError
 
 app = typer.Typer(
     name="pagewalk",
@@ -64,15 +65,59 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     warnings.showwarning = _show_warning
     try:
-        app(args=argv, standalone_mode=True)
+        code = app(args=argv, standalone_mode=False)
+    except typer.Abort as exc:      # click's wrapper of EOFError and Ctrl-C
+        cause = exc.__cause__ or exc.__context__
+        if cause is None or isinstance(cause, KeyboardInterrupt):
+            print("pagewalk: interrupted", file=sys.stderr)
+            sys.exit(130)
+        _fail(f"{type(cause).__name__}: {cause}")
     except InvalidArgument as exc:  # a bad argument: the message says what to write
         _fail(exc.strerror)
+    except KernelBug as exc:        # the model's own bug, not the user's input
+        print(f"pagewalk: internal error (a bug in pagewalk; please report it): "
+              f"{_one_line(str(exc))}", file=sys.stderr)
+        sys.exit(70)
     except (PagewalkError, ValueError, OSError) as exc:  # one line, never a traceback
         _fail(str(exc))
+    except KeyboardInterrupt:
+        print("pagewalk: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except (MemoryError, RecursionError) as exc:
+        _fail(f"the input is too large or too deeply nested for this host "
+              f"({type(exc).__name__}); give a smaller one")
+    except Exception as exc:        # whatever layer raised it: one line, exit status 2
+        if _is_click_error(exc):
+            _usage_error(exc, argv)
+        _fail(f"{type(exc).__name__}: {exc}")
+    # As click's standalone mode: always SystemExit, with typer.Exit(n)'s status.
+    sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
+
+
+def _is_click_error(exc: Exception) -> bool:
+    """click's ClickException family (typer vendors click as a private module)."""
+    return any(c.__name__ == "ClickException" for c in type(exc).__mro__)
+
+
+def _usage_error(exc, argv: list[str] | None) -> None:
+    """A usage error (unknown option, missing argument, a value of the wrong type):
+    one line that names the command's --help; a bare ``pagewalk`` shows the help."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        exc.show()
+        sys.exit(exc.exit_code)
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "pagewalk"
+    _fail(f"{exc.format_message()} (see '{command} --help')")
+
+
+def _one_line(message: str) -> str:
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    text = "; ".join(lines) or "failed"
+    return text if len(text) <= 500 else text[:497] + "..."
 
 
 def _fail(message: str) -> None:
-    print(f"pagewalk: error: {message}", file=sys.stderr)
+    print(f"pagewalk: error: {_one_line(message)}", file=sys.stderr)
     sys.exit(2)
 
 

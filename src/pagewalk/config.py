@@ -10,12 +10,17 @@ to ``Machine(...)`` overrides the profile's value:
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 from .errors import InvalidArgument
 from .units import parse_size
 
 PROFILES = ("linux", "classic")
+# The largest machine the model represents: the buddy allocator's free lists are
+# built at boot (one entry per 4 MiB block) and swap slots are kept sparsely.
+MAX_MEMORY = 256 << 30
+MAX_SWAP = 1 << 40
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,8 @@ class Config:
     initial_stack: int = 132 << 10
     # TLB size with FIFO replacement; 0: a software TLB without a limit.
     tlb_entries: int = 0
-    # Page-fault retries allowed before the model calls it a kernel bug.
+    # Tries of one access (the fault, then its retry) before the model calls it a
+    # kernel bug; at least 2.
     max_fault_retries: int = 4
     # -- time and scheduling (issue 6, kernel/sched.py, kernel/disk.py) ------------------
     # Times are seconds of simulated time; nothing reads a wall clock.
@@ -184,7 +190,30 @@ class Config:
 
     def validate(self) -> None:
         from .arch.paging import paging_mode
+        self._validate_types()
         paging_mode(self.paging)
+        if self.memory > MAX_MEMORY:
+            raise InvalidArgument(f"memory={self.memory} bytes is more than this model can "
+                                  f"represent; give at most {MAX_MEMORY >> 30}GiB")
+        if self.swap > MAX_SWAP:
+            raise InvalidArgument(f"swap={self.swap} bytes is more than this model can "
+                                  f"represent; give at most {MAX_SWAP >> 40}TiB")
+        if not 2 <= self.max_fault_retries <= 1000:
+            raise InvalidArgument(f"max_fault_retries={self.max_fault_retries}; give an int "
+                                  "from 2 to 1000 (a fault and its retry)")
+        if not 0 <= self.read_ahead_kb <= 1 << 20 or self.read_ahead_kb % 4:
+            raise InvalidArgument(f"read_ahead_kb={self.read_ahead_kb}; give a multiple of 4 "
+                                  "from 0 to 1048576")
+        if self.initial_stack % 4096 or not 4096 <= self.initial_stack <= self.rlimit_stack:
+            raise InvalidArgument(f"initial_stack={self.initial_stack}; give a multiple of "
+                                  f"4096 from 4KiB up to rlimit_stack ({self.rlimit_stack})")
+        if self.stack_guard_gap % 4096 or self.stack_guard_gap > 1 << 30:
+            raise InvalidArgument(f"stack_guard_gap={self.stack_guard_gap}; give a multiple "
+                                  "of 4096 up to 1GiB")
+        if self.rlimit_stack > 1 << 40:
+            raise InvalidArgument(f"rlimit_stack={self.rlimit_stack}; give at most 1TiB")
+        if self.tlb_entries > 1 << 20 or self.cpus > 1024:
+            raise InvalidArgument("tlb_entries must be <= 1048576 and cpus <= 1024")
         if self.cow_reuse not in ("refcount", "mapcount"):
             raise InvalidArgument(f"cow_reuse={self.cow_reuse!r}; choose 'refcount' or 'mapcount'")
         if self.thp not in ("always", "madvise", "never"):
@@ -213,6 +242,22 @@ class Config:
             raise InvalidArgument("tlb_entries must be >= 0 (0: no limit)")
         self._validate_timing()
 
+    def _validate_types(self) -> None:
+        """Every field has the type its annotation names: ints are ints (not bools,
+        floats or strings), numbers are finite, strings are strings."""
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
+            if kind == "int" and (isinstance(v, bool) or not isinstance(v, int)):
+                raise InvalidArgument(f"{f.name}={v!r}; give an int")
+            if kind == "float" and (isinstance(v, bool) or not isinstance(v, int | float)
+                                    or not math.isfinite(v)):
+                raise InvalidArgument(f"{f.name}={v!r}; give a finite number")
+            if kind == "bool" and not isinstance(v, bool):
+                raise InvalidArgument(f"{f.name}={v!r}; give True or False")
+            if kind == "str" and not isinstance(v, str):
+                raise InvalidArgument(f"{f.name}={v!r}; give a string")
+
     def _validate_timing(self) -> None:
         """The time and scheduling knobs (issue 6)."""
         from .kernel.disk import disk_model
@@ -223,8 +268,8 @@ class Config:
                      "cost_cow_copy", "cost_context_switch", "cost_syscall", "ws_interval",
                      "ws_tau"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-                raise InvalidArgument(f"{name}={v!r}; give seconds as a number >= 0")
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1e6:
+                raise InvalidArgument(f"{name}={v!r}; give seconds as a number from 0 to 1e6")
         from .kernel.loadctl import VICTIM_RULES, WORKING_SET_SOURCES
         if self.lc_working_set not in WORKING_SET_SOURCES:
             raise InvalidArgument(f"lc_working_set={self.lc_working_set!r}; choose "
@@ -236,5 +281,5 @@ class Config:
         if isinstance(m, bool) or not isinstance(m, int | float) or not 0 <= m < 1:
             raise InvalidArgument(f"lc_margin={m!r}; give a fraction from 0 to below 1")
         if isinstance(self.time_slice, bool) or not isinstance(self.time_slice, int | float) \
-                or self.time_slice <= 0:
+                or not 0 < self.time_slice <= 1e6:
             raise InvalidArgument(f"time_slice={self.time_slice!r}; give seconds > 0")

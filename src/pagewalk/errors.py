@@ -5,6 +5,8 @@
 * ``SyscallError``: a system call failed with an errno, as ``OSError`` does.
 * ``InvalidArgument``: EINVAL for arguments that do not make sense; it is also a
   ``ValueError`` so that Python code can catch it the Python way.
+* ``KernelPanic``: the simulated kernel stopped the machine (out of memory with
+  nothing left to kill); the machine refuses every later call.
 * ``PagewalkWarning`` (a warning, not an exception): input pagewalk reads,
   but probably not as meant (a text trace entirely in page 0, a lackey log
   cut short, a SHARDS sample too small to resolve small sizes).
@@ -87,6 +89,12 @@ class InvalidArgument(SyscallError, ValueError):
 
 class KernelBug(PagewalkError, AssertionError):
     """A kernel invariant is broken (the model's own bug), like BUG_ON()."""
+
+
+class KernelPanic(PagewalkError):
+    """The simulated kernel panicked (panic()), e.g. "Out of memory and no killable
+    processes...": the machine is stopped, and every later call on it or its tasks
+    raises this exception again. Make a new Machine (more memory or swap)."""
 
 
 class PagewalkWarning(UserWarning):

@@ -11,12 +11,13 @@ tie them together. ``check()`` verifies the kernel's invariants.
 from __future__ import annotations
 
 import errno as E
+from collections.abc import Generator
 from contextlib import contextmanager
 
 from .arch.mmu import MMU
 from .arch.paging import paging_mode
 from .config import Config
-from .errors import InvalidArgument, SyscallError
+from .errors import InvalidArgument, KernelPanic, SyscallError
 from .kernel.sched import Scheduler
 from .kernel.task import Task
 from .mm.filemap import FileMap
@@ -27,6 +28,7 @@ from .mm.mm_types import MmStruct
 from .mm.mmap import do_munmap, mmap_region
 from .mm.oom_kill import OomKiller
 from .mm.page import Page
+from .mm.page_alloc import alloc_pages_slowpath
 from .mm.pagetable import free_pgd_range, pgd_alloc
 from .mm.phys import PhysicalMemory
 from .mm.rmap import anon_vma_fork
@@ -60,6 +62,8 @@ class Machine:
         self.thp = Thp(self)
         self.oom = OomKiller(self)
         self.tasks: dict[int, Task] = {}
+        self.current: Task | None = None        # the task whose page fault is running
+        self.panicked: KernelPanic | None = None    # set by panic(): the machine stopped
         self.next_pid = 1
         self.tracers: list[Tracer] = []
         self.faulting = None                    # the FaultContext being handled, while traced
@@ -101,13 +105,9 @@ class Machine:
         return page
 
     def reclaim_and_retry(self) -> Page | None:
-        """The allocator's slow path: direct reclaim while it makes progress, until
-        free memory is above the min watermark; None: nothing left to reclaim."""
-        wm = self.reclaim.watermarks
-        while self.phys.nr_free <= wm.min:
-            if not self.reclaim.try_to_free_pages():
-                return None
-        return self.phys.alloc_pages(0)
+        """The allocator's slow path (mm/page_alloc.py): direct reclaim, retried as
+        should_reclaim_retry allows, then in a page fault the OOM killer; None: fail."""
+        return alloc_pages_slowpath(self)
 
     def lru_cache_add(self, page: Page) -> None:
         self.lru.add(page, active=False)
@@ -134,6 +134,17 @@ class Machine:
         from .mm.gup import populate_range
         populate_range(task, start, start + length, write)
 
+    def panic(self, message: str) -> None:
+        """panic(): the kernel stops. Raises ``KernelPanic``; every later call on
+        this machine or its tasks raises it again."""
+        self.panicked = KernelPanic(message)
+        raise self.panicked
+
+    def check_running(self) -> None:
+        """Raise the ``KernelPanic`` again if the machine has panicked."""
+        if self.panicked is not None:
+            raise self.panicked
+
     # -- tasks --------------------------------------------------------------------------
     def _new_mm(self) -> MmStruct:
         mm = MmStruct(self)
@@ -151,15 +162,30 @@ class Machine:
         """A new task with a fresh address space: only a stack VMA, nothing resident.
         With ``program`` (pw.programs, or a generator function over the task) it runs
         that program at the next ``run()``, with priority ``nice``."""
+        self.check_running()
         if not isinstance(name, str) or not name:
             raise InvalidArgument("spawn: give the task a non-empty name")
+        if isinstance(nice, bool) or not isinstance(nice, int) or not -20 <= nice <= 19:
+            raise InvalidArgument(f"spawn: nice={nice!r}; give an int from -20 to 19")
+        if program is not None and not (isinstance(program, Generator) or callable(program)):
+            raise InvalidArgument(f"spawn: program={program!r}; give a pw.programs program "
+                                  "or a generator function taking the task")
+        counters = dict(self.vmstat)
         mm = self._new_mm()
         self._setup_stack(mm)
         task = Task(self, self.next_pid, name, mm, None)
         self.tasks[task.pid] = task
         self.next_pid += 1
         if program is not None:
-            self.sched.attach(task, program, nice)
+            try:
+                self.sched.attach(task, program, nice)
+            except BaseException:                   # a bad program: no task is left behind
+                del self.tasks[task.pid]
+                self.next_pid -= 1
+                task.mm = None
+                self._exit_mmap(mm)
+                self.vmstat.update(counters)
+                raise
         return task
 
     # -- time and scheduling (issue 6: kernel/sched.py) ----------------------------------
@@ -177,6 +203,10 @@ class Machine:
     clock = now
 
     def task(self, pid: int) -> Task:
+        """The live or zombie task with this pid (reaped tasks are gone, as in the
+        kernel); ESRCH if there is none."""
+        if isinstance(pid, bool) or not isinstance(pid, int):
+            raise InvalidArgument(f"task: pid {pid!r} is not an int")
         try:
             return self.tasks[pid]
         except KeyError:
@@ -248,6 +278,9 @@ class Machine:
         task.children = []
 
     def do_wait(self, parent: Task, child: Task | None) -> int:
+        if child is not None and not isinstance(child, Task):
+            raise InvalidArgument(f"wait: child={child!r}; give a Task (from fork()) or "
+                                  "None for any dead child")
         if child is None:
             dead = [c for c in parent.children if c.state == "Z"]
             if not dead:
@@ -262,6 +295,8 @@ class Machine:
                                "make it exit() first (this model runs one step at a time)")
         parent.children.remove(child)
         child.state = "X"
+        if self.tasks.get(child.pid) is child:      # release_task: reaped tasks go
+            del self.tasks[child.pid]
         return child.exit_code
 
     def _exit_mmap(self, mm: MmStruct) -> None:

@@ -7,6 +7,7 @@ pagewalk is spelled the same way and refused with the same message.
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 from .errors import InvalidArgument
 
@@ -39,10 +40,13 @@ def parse_size(value: int | str, what: str = "size", *, allow_zero: bool = True)
         unit = m.group(2).lower() if m else None
         if not m or unit not in _UNITS:
             raise InvalidArgument(f"{what}: {value!r} does not parse; write {SIZE_HELP}")
-        number = float(m.group(1)) if "." in m.group(1) else int(m.group(1))
-        n = int(number * _UNITS[unit])
-        if n != number * _UNITS[unit]:
+        if len(m.group(1)) > 40:
+            raise InvalidArgument(f"{what}: {value[:20]!r}... has too many digits; "
+                                  f"write {SIZE_HELP}")
+        exact = Fraction(m.group(1)) * _UNITS[unit]
+        if exact.denominator != 1:
             raise InvalidArgument(f"{what}: {value!r} is not a whole number of bytes")
+        n = int(exact)
     else:
         raise InvalidArgument(f"{what}: {value!r} is not a size; write {SIZE_HELP}")
     if n < 0:

@@ -24,12 +24,13 @@ HUGE = 2 << 20
 
 class FilesVsReference(RuleBasedStateMachine):
     memory = "32MiB"
+    profile = "linux"
     kinds = ("shared", "private", "huge", "shmem")
     budget = 4000      # pages all tasks map together: far from RAM + swap, so no OOM
 
     def __init__(self) -> None:
         super().__init__()
-        self.m = pw.Machine(memory=self.memory, swap="16MiB")
+        self.m = pw.Machine(memory=self.memory, swap="16MiB", profile=self.profile)
         init = self.m.spawn("init")
         data = bytes((i * 7) % 251 for i in range(FILE_PAGES * PAGE))
         self.f = self.m.create_file("data.bin", data=data)
@@ -175,6 +176,14 @@ class FilesUnderPressure(FilesVsReference):
         t.munmap(a, pages * PAGE)
 
 
+class ClassicFilesUnderPressure(FilesUnderPressure):
+    """The same in the classic profile: no fault-around, so every page-cache hit
+    goes through filemap_fault and its async readahead (issue 10: a hit on a
+    PG_readahead page must hold its page before readahead's reclaim can run)."""
+
+    profile = "classic"
+
+
 TestFilesUnderPressure = FilesUnderPressure.TestCase
 TestFilesUnderPressure.settings = settings(
     max_examples=40, stateful_step_count=30, deadline=None,
@@ -184,3 +193,6 @@ TestFilesVsReference = FilesVsReference.TestCase
 TestFilesVsReference.settings = settings(
     max_examples=80, stateful_step_count=30, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+TestClassicFilesUnderPressure = ClassicFilesUnderPressure.TestCase
+TestClassicFilesUnderPressure.settings = TestFilesUnderPressure.settings

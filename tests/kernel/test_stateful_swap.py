@@ -78,7 +78,7 @@ class SwapVsReference(KernelVsReference):
         v = self.m.vmstat
         event(f"swapped out: {v['pswpout'] > 0}, swapped in: {v['pswpin'] > 0}")
         target(float(min(v["pswpout"], v["pswpin"])), label="min(pswpout, pswpin)")
-        SwapVsReference.runs.append((v["pswpout"], v["pswpin"]))
+        type(self).runs.append((v["pswpout"], v["pswpin"]))
 
 
 def test_swap_vs_reference() -> None:
@@ -89,6 +89,20 @@ def test_swap_vs_reference() -> None:
     runs = SwapVsReference.runs
     assert all(out for out, _ in runs)                 # the prefill alone swaps out
     assert sum(1 for out, sin in runs if out and sin) * 2 > len(runs)
+
+
+class ClassicSwapVsReference(SwapVsReference):
+    """The classic profile under the same pressure (mapcount COW reuse, no THP)."""
+
+    profile = "classic"
+    runs: ClassVar[list[tuple[int, int]]] = []
+
+
+def test_classic_swap_vs_reference() -> None:
+    run_state_machine_as_test(ClassicSwapVsReference, settings=settings(
+        max_examples=20, stateful_step_count=30, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+    assert all(out for out, _ in ClassicSwapVsReference.runs)
 
 
 def test_many_tasks_48mib_through_16mib_ram_fork_and_read_back() -> None:

@@ -81,8 +81,45 @@ def test_init_is_spared_while_another_task_can_be_killed() -> None:
     c = child.mmap(8 * PAGE)
     fill(child, c, 8, 7)
     b = init.mmap(600 * PAGE)
-    fill(init, b, 100, 8)              # memory runs out: the child dies, not init
-    with pytest.raises(pw.Killed):     # then init is the only one left
+    # Memory runs out: the child dies, not init; then init is the only one left:
+    # never a victim, the kernel panics instead.
+    with pytest.raises(pw.KernelPanic, match="Out of memory and no killable processes"):
         fill(init, b, 600, 8)
-    assert m.oom.kills[0] == (child.pid, "child") and not child.alive
+    assert not child.alive and child.killed_by == "SIGKILL"
+    assert init.alive and init.killed_by is None and m.oom.kills == [(child.pid, "child")]
+    with pytest.raises(pw.KernelPanic):                 # the machine has stopped
+        init.read(a, 1)
+    with pytest.raises(pw.KernelPanic):
+        m.spawn("another")
+
+
+def test_16mib_ram_64mib_swap_48mib_anon_and_24mib_shmem_is_no_oom() -> None:
+    """Reclaim swaps shmem out even when more than half of swap is used
+    (vm_swap_full() only decides whether to drop swap cache), and the allocator
+    retries reclaim before the OOM killer: nobody dies with 56 MiB of swap free."""
+    m = pw.Machine(memory="16MiB", swap="64MiB")
+    init = m.spawn("init")
+    t = init.fork("w")
+    a = t.mmap("48MiB")
+    s = t.mmap("24MiB", flags="shared|anonymous")
+    for i in range(48 * 256):
+        t.write(a + i * PAGE, i.to_bytes(4, "little"))
+    for i in range(24 * 256):
+        t.write(s + i * PAGE, (i + 7).to_bytes(4, "little"))
+    for i in range(48 * 256):
+        assert t.read(a + i * PAGE, 4) == i.to_bytes(4, "little")
+    for i in range(24 * 256):
+        assert t.read(s + i * PAGE, 4) == (i + 7).to_bytes(4, "little")
     m.check()
+    assert m.vmstat["oom_kill"] == 0 and t.alive
+    assert m.swap.si.inuse_pages * 2 > m.swap.si.max_slots      # vm_swap_full() held
+
+
+def test_pagefault_out_of_memory_only_retries_the_fault() -> None:
+    """VM_FAULT_OOM reaching the #PF handler for a task the OOM killer did not
+    choose is retried, not answered with SIGKILL (Linux 5.16+)."""
+    m = pw.Machine(memory="4MiB", swap=0)
+    t = m.spawn("init")
+    assert m.oom.pagefault_out_of_memory(t) is None and t.alive
+    t.sigkill_pending = True
+    assert m.oom.pagefault_out_of_memory(t).signal == "SIGKILL"

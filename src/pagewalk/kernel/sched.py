@@ -31,6 +31,7 @@ inside, seconds outside; the same machine, programs and seeds give the same log.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
@@ -162,8 +163,10 @@ class Scheduler:
         self.sync()
         start = self.clock.now
         if until is not None:
-            if isinstance(until, bool) or not isinstance(until, int | float):
-                raise InvalidArgument(f"run: until={until!r}; give simulated seconds")
+            if isinstance(until, bool) or not isinstance(until, int | float) \
+                    or not math.isfinite(until) or abs(until) > 1e9:
+                raise InvalidArgument(f"run: until={until!r}; give simulated seconds "
+                                      "(a finite number up to 1e9)")
             limit: int | None = to_ns(until)
             if limit < start:
                 raise InvalidArgument(f"run: until={until} is in the past (now is "

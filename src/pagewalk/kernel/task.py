@@ -34,6 +34,11 @@ TOUCH_BYTE = b"\xa5"
 PAGE_SIZE = 4096
 
 
+def _check_name(name, what: str) -> None:
+    if name is not None and (not isinstance(name, str) or not name):
+        raise InvalidArgument(f"{what}: name={name!r}; give a non-empty string or None")
+
+
 class TaskStats:
     """Per-task counters as getrusage(2) and /proc/PID/status report them."""
 
@@ -89,6 +94,7 @@ class Task:
         self.state = "R"                 # R running, Z zombie (dead, not reaped), X reaped
         self.exit_code: int | None = None
         self.killed_by: str | None = None
+        self.sigkill_pending = False     # chosen by the OOM killer inside its own fault
         self.stats = TaskStats(self)
         self.sp = mm.stack_top - 256 if mm is not None else 0
 
@@ -101,6 +107,7 @@ class Task:
         return f"<Task {self.pid} {self.name!r} {'alive' if self.alive else 'dead'}>"
 
     def _check_alive(self) -> None:
+        self.machine.check_running()
         if not self.alive:
             how = f"killed by {self.killed_by}" if self.killed_by else f"exited ({self.exit_code})"
             raise SyscallError(E.ESRCH, f"task {self.pid} ({self.name}) is dead: {how}")
@@ -133,17 +140,32 @@ class Task:
                                   "address space")
         return addr, n
 
-    def _zero_length(self, addr: int, length: int | str, what: str) -> bool:
-        """madvise, mprotect, msync, mlock, munlock of 0 bytes: the address must still be
-        page aligned (EINVAL), then the call succeeds and does nothing."""
-        n = parse_size(length, f"{what} length")
-        if n:
-            return False
+    def _syscall_range(self, addr: int, length: int | str, what: str,
+                       beyond: int = E.ENOMEM, wraps: int | None = None) -> tuple[int, int]:
+        """The range checks of munmap/mprotect/madvise/msync, in the kernel's order:
+        ``addr`` page aligned (EINVAL); a length that does not parse (EINVAL); a
+        range reaching past TASK_SIZE fails with ``beyond`` (munmap: EINVAL,
+        the others: ENOMEM, as an unmapped range) before anything changes.
+        A length of 0 is returned as is: the caller decides (munmap: EINVAL,
+        the others succeed doing nothing).  A range whose end wraps past 2**64
+        fails with ``wraps`` when given (madvise: EINVAL, measured), else as
+        ``beyond``."""
         self._addr(addr)
         if addr % PAGE_SIZE:
             raise InvalidArgument(f"{what}: address {addr:#x} is not page aligned; "
                                   f"use a multiple of 4096 (e.g. {addr & ~0xFFF:#x})")
-        return True
+        n = parse_size(length, f"{what} length")
+        task_size = self.mm.task_size
+        if n and wraps is not None and addr + page_align(n) >= 1 << 64:
+            msg = f"{what}: [{addr:#x}, +{n:#x}) wraps past the end of the address space"
+            raise InvalidArgument(msg) if wraps == E.EINVAL else SyscallError(wraps, msg)
+        if n and (addr > task_size or page_align(n) > task_size - addr):
+            msg = (f"{what}: [{addr:#x}, +{n:#x}) reaches past the end of user space "
+                   f"(TASK_SIZE {task_size:#x})")
+            if beyond == E.EINVAL:
+                raise InvalidArgument(msg)
+            raise SyscallError(beyond, msg)
+        return addr, n
 
     # -- memory accesses -------------------------------------------------------------
     def touch(self, addr: int, length: int | str = PAGE_SIZE, write: bool = False,
@@ -168,6 +190,8 @@ class Task:
         limit = self.machine.mode.address_limit >> 12
         vpns = list(vpns)
         for v in vpns:
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise InvalidArgument(f"page number {v!r} is not an int")
             if not 0 <= v < limit:
                 raise InvalidArgument(f"page number {v:#x} is outside the address range")
         self._touch_pages(vpns, bool(write), False, store=True)
@@ -240,7 +264,14 @@ class Task:
     # -- the stack ------------------------------------------------------------------------
     def push(self, data: bytes) -> int:
         """Move ``sp`` down by len(data) and write it there (a push); returns the new sp."""
+        self._check_alive()
+        if isinstance(data, str):
+            data = data.encode()
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise InvalidArgument(f"push: data must be bytes, not {type(data).__name__}")
         data = bytes(data)
+        if len(data) > self.sp:
+            raise InvalidArgument(f"push: {len(data)} bytes do not fit below sp {self.sp:#x}")
         self.write(self.sp - len(data), data)
         self.sp -= len(data)
         return self.sp
@@ -339,24 +370,18 @@ class Task:
     def munmap(self, addr: int, length: int | str) -> None:
         """munmap(2)."""
         self._check_alive()
-        addr, n = self._range(addr, length, "munmap", aligned=True)
-        task_size = self.mm.task_size
-        if addr > task_size or page_align(n) > task_size - addr:
-            raise InvalidArgument(f"munmap: [{addr:#x}, +{n:#x}) goes beyond TASK_SIZE "
-                                  f"{task_size:#x}")
+        addr, n = self._syscall_range(addr, length, "munmap", beyond=E.EINVAL)
+        if n == 0:
+            raise InvalidArgument("munmap: length is 0; give a length of at least one byte")
         do_munmap(self.mm, addr, page_align(n))
 
     def mprotect(self, addr: int, length: int | str, prot: str | int) -> None:
         """mprotect(2): ENOMEM if part of the range is unmapped (nothing changes then)."""
         self._check_alive()
+        addr, n = self._syscall_range(addr, length, "mprotect")
         prot_v = parse_prot(prot)
-        if self._zero_length(addr, length, "mprotect"):
-            return
-        if isinstance(addr, int) and addr + page_align(parse_size(length, "mprotect length")) \
-                > self.machine.mode.address_limit and not addr % PAGE_SIZE:
-            raise SyscallError(E.ENOMEM, f"mprotect: [{addr:#x}, +{length}) wraps past the "
-                               "end of the address space")
-        addr, n = self._range(addr, length, "mprotect", aligned=True)
+        if n == 0:
+            return                              # Linux: len 0 succeeds, changes nothing
         end = addr + page_align(n)
         # mprotect_fixup: a locked VMA that becomes writable is populated (COW broken)
         lock_ro = [(max(v.vm_start, addr), min(v.vm_end, end))
@@ -387,10 +412,10 @@ class Task:
         if not isinstance(advice, str) or advice.lower().removeprefix("madv_") not in ADVICE:
             raise InvalidArgument(f"madvise: unknown advice {advice!r}; choose one of "
                                   + ", ".join(ADVICE))
+        addr, n = self._syscall_range(addr, length, "madvise", wraps=E.EINVAL)
         advice = advice.lower().removeprefix("madv_")
-        if self._zero_length(addr, length, "madvise"):
-            return
-        addr, n = self._range(addr, length, "madvise", aligned=True)
+        if n == 0:
+            return                              # Linux: len 0 succeeds, changes nothing
         if advice in ("populate_read", "populate_write"):
             from ..mm.gup import madvise_populate
             err = madvise_populate(self, addr, addr + page_align(n), advice == "populate_write")
@@ -411,13 +436,11 @@ class Task:
         """msync(2): write back the range's dirty shared file pages; their entries
         become clean and read-only again, so the next write faults (write-notify)."""
         self._check_alive()
+        addr, n = self._syscall_range(addr, length, "msync")
         if flags not in ("sync", "async", "invalidate"):
             raise InvalidArgument(f"msync: flags {flags!r}; choose 'sync', 'async' or "
                                   "'invalidate'")
-        if self._zero_length(addr, length, "msync"):
-            return
-        addr, n = self._range(addr, length, "msync", aligned=True)
-        if flags == "async":                # MS_ASYNC starts nothing since 2.6.19
+        if flags == "async" or n == 0:                # MS_ASYNC starts nothing since 2.6.19
             return
         err = self.machine.filemap.msync(self.mm, addr, addr + page_align(n))
         if err:
@@ -540,11 +563,13 @@ class Task:
     def fork(self, name: str | None = None) -> Task:
         """fork(2): a child with a copy-on-write copy of this address space."""
         self._check_alive()
+        _check_name(name, "fork")
         return self.machine.do_fork(self, name)
 
     def exec(self, name: str | None = None) -> None:
         """execve(2): replace the address space with a fresh one (a new stack, no heap pages)."""
         self._check_alive()
+        _check_name(name, "exec")
         self.machine.do_exec(self, name)
 
     def exit(self, code: int = 0) -> None:

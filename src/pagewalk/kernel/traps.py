@@ -23,13 +23,18 @@ def exc_page_fault(task, error_code: int, address: int) -> SigInfo | None:
     for t in machine.tracers:                   # trace_page_fault_user
         t.page_fault_user(task, address, error_code)
     vmf = FaultContext(task, address, error_code)
+    prev, machine.current = machine.current, task
     if not machine.tracers:
-        return do_user_addr_fault(vmf)
+        try:
+            return do_user_addr_fault(vmf)
+        finally:
+            machine.current = prev
     machine.faulting = vmf              # reclaim inside this fault is recorded with it
     try:
         sig = do_user_addr_fault(vmf)
     finally:
         machine.faulting = None
+        machine.current = prev
     machine.record_fault(vmf, sig)
     return sig
 

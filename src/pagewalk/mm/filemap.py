@@ -44,6 +44,7 @@ from .vma import VM, VM_SHARED, VM_WRITE
 
 PAGE_SIZE = 4096
 MMAP_LOTSAMISS = 100
+MAX_LFS_FILESIZE = (1 << 63) - 1
 _WRITE = int(FaultFlag.WRITE)
 _ino = itertools.count(12)
 
@@ -115,8 +116,22 @@ class File:
         return self.machine.filemap.file_read(self, offset, n)
 
     def write(self, offset: int, data: bytes) -> None:
-        """write(2) at ``offset``: dirties page-cache pages, may extend the file."""
-        self.machine.filemap.file_write(self, offset, bytes(data))
+        """write(2) at ``offset``: dirties page-cache pages, may extend the file.
+        ENOMEM if the page cache cannot take the pages (the pages already written stay,
+        as a short write)."""
+        if isinstance(offset, bool) or not isinstance(offset, int) or not \
+                0 <= offset <= MAX_LFS_FILESIZE:
+            raise InvalidArgument(f"write: offset {offset!r} must be an int from 0 to "
+                                  f"{MAX_LFS_FILESIZE}")
+        if isinstance(data, str):
+            data = data.encode()
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise InvalidArgument(f"write: data must be bytes, not {type(data).__name__}")
+        data = bytes(data)
+        if offset + len(data) > MAX_LFS_FILESIZE:
+            raise SyscallError(E.EFBIG, f"write: the file would be larger than "
+                               f"{MAX_LFS_FILESIZE} bytes")
+        self.machine.filemap.file_write(self, offset, data)
 
     def truncate(self, new_size: int | str) -> None:
         """ftruncate(2): shrinking unmaps the pages beyond the new end of file from
@@ -251,6 +266,10 @@ class FileMap:
             if page is None:
                 self.readahead(f, index, max(ra_pages, 1))
                 page = f.mapping.pages.get(index)
+                if page is None:
+                    # The window's own allocations may have reclaimed this page again
+                    # (it is clean and unmapped): read it alone (filemap_create_folio).
+                    page = self._read_page_from_disk(f, index)
                 if page is None:
                     raise SyscallError(E.ENOMEM, f"read of {f.name}: out of memory")
             chunk = min(end, (index + 1) * PAGE_SIZE) - pos
@@ -468,13 +487,18 @@ class FileMap:
             else:
                 vmf.reason = "the shmem page is in memory: map it"
         elif page is not None:
+            # filemap_get_folio takes the reference first: the async readahead below
+            # allocates, may wake kswapd, and reclaim must not free the page we map.
             vmf.steps.append("filemap_get_folio")
+            page.refcount += 1
             if page.flags & PG_readahead and not vma.vm_flags & VM.RAND_READ:
                 vmf.steps.append("do_async_mmap_readahead")
                 self._async_readahead(f, page)
             if f.ra.mmap_miss > 0:
                 f.ra.mmap_miss -= 1
             vmf.reason = "page cache hit: the page is in memory already"
+            vmf.page = page
+            return ret
         else:
             self.machine.vmstat["pgmajfault"] += 1
             ret = int(VM_FAULT.MAJOR)

@@ -1,13 +1,21 @@
 """The OOM killer (mm/oom_kill.c): when memory and swap are exhausted, kill the task
 with the highest badness and free its memory, so that everyone else goes on.
 
+It runs from the page allocator (mm/page_alloc.py, ``__alloc_pages_may_oom``)
+once direct reclaim has given up, for an allocation made in a user page fault.
 ``oom_badness`` is the kernel's: resident pages + swap entries + page-table pages,
 plus ``oom_score_adj`` (default 0) scaled to the machine's RAM + swap in
-thousandths; a task with ``oom_score_adj`` -1000 is never chosen. Init (pid 1) is
-unkillable as in the kernel, except when it is the only candidate (where the real
-kernel would panic, the model kills it). Ties go to the task met last in the
-task list (the highest pid), as ``select_bad_process`` keeps the later of equal
-scores. The victim exits with SIGKILL: its pages and swap slots are freed.
+thousandths; a task with ``oom_score_adj`` -1000 is never chosen, and neither is
+init (pid 1: ``is_global_init``). Ties go to the task met last in the task list
+(the highest pid), as ``select_bad_process`` keeps the later of equal scores.
+A victim other than the faulting task exits with SIGKILL at once (its pages and
+swap slots are freed); the faulting task itself is marked (``sigkill_pending``)
+and dies on its way out of the fault. With nothing left to kill the kernel
+panics: "Out of memory and no killable processes...", then "System is deadlocked
+on memory" (``pw.KernelPanic``).
+
+``pagefault_out_of_memory`` (since Linux 5.16) kills no one: VM_FAULT_OOM that
+reaches the #PF handler only retries the fault, unless the task is the victim.
 """
 
 from __future__ import annotations
@@ -38,39 +46,41 @@ class OomKiller:
         return (c.memory + c.swap) // 4096
 
     def select_bad_process(self):
-        """The live task with the highest badness (init only if it is the only one)."""
+        """The live task with the highest badness, never init; None if there is none."""
         total = self.totalpages()
         chosen, chosen_points = None, None
-        init = None
         for t in self.machine.tasks.values():         # the task list, oldest first
-            if not t.alive or t.mm is None:
+            if not t.alive or t.mm is None or t.pid == 1:
                 continue
             points = oom_badness(t, total)
             if points is None:
                 continue
-            if t.pid == 1:
-                init = t
-                continue
             if chosen_points is None or points >= chosen_points:
                 chosen, chosen_points = t, points
-        return chosen if chosen is not None else init
+        return chosen
 
     def out_of_memory(self, current):
-        """Kill the chosen victim; return it (None if there is none)."""
+        """Kill the chosen victim and return it; panic when no task can be killed."""
         victim = self.select_bad_process()
-        if victim is None:
-            return None
         machine = self.machine
+        if victim is None:
+            machine.panic(OOM_PANIC)
         machine.vmstat["oom_kill"] += 1
         self.kills.append((victim.pid, victim.name))
-        if victim is not current:
+        if victim is current:
+            victim.sigkill_pending = True             # delivered when the fault returns
+        else:
             victim.do_exit(signal="SIGKILL")
         return victim
 
     def pagefault_out_of_memory(self, task) -> SigInfo | None:
-        """VM_FAULT_OOM from a fault: run the OOM killer; the faulting task retries
-        unless it was the victim."""
-        victim = self.out_of_memory(task)
-        if victim is None or victim is task:
+        """VM_FAULT_OOM reached the #PF handler: SIGKILL if the OOM killer chose this
+        task, otherwise retry the fault (Linux 5.16+ kills no one here)."""
+        if task.sigkill_pending:
+            task.sigkill_pending = False
             return SigInfo("SIGKILL", "SI_KERNEL", None)
         return None
+
+
+OOM_PANIC = ("Out of memory and no killable processes... Kernel panic - not syncing: "
+             "System is deadlocked on memory (give the machine more memory or swap)")

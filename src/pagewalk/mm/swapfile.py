@@ -42,6 +42,22 @@ def swp_offset(entry: int) -> int:
     return pte_swp_offset(entry & ~SWP_EXCLUSIVE)
 
 
+class SwapMap(dict):
+    """swap_map kept sparsely: a missing slot reads 0, storing 0 removes it, so a
+    1 TiB swap area costs nothing until it is used."""
+
+    __slots__ = ()
+
+    def __missing__(self, offset: int) -> int:
+        return 0
+
+    def __setitem__(self, offset: int, value: int) -> None:
+        if value:
+            dict.__setitem__(self, offset, value)
+        else:
+            self.pop(offset, None)
+
+
 class SwapInfo:
     """swap_info_struct: one swap area of ``nr_pages`` slots."""
 
@@ -53,7 +69,7 @@ class SwapInfo:
             raise KernelBug(f"swapon: {nr_pages} pages is too small a swap area")
         self.type = swp_type
         self.nr_pages = nr_pages
-        self.swap_map = [0] * nr_pages
+        self.swap_map = SwapMap()               # sparse: only slots in use cost memory
         self.swap_map[0] = _COUNT_MASK          # the header: never allocated (SWAP_MAP_BAD)
         self.inuse_pages = 0
         self.cluster_next = 1
@@ -171,6 +187,6 @@ class SwapInfo:
     def slots(self):
         """(offset, map value) of every slot in use."""
         smap = self.swap_map
-        for offset in [o for o, v in enumerate(smap) if v]:
+        for offset in sorted(smap):
             if offset:
                 yield offset, smap[offset]

@@ -13,8 +13,8 @@ The allocator (``Machine.alloc_page``) wakes kswapd when free memory is at or
 below ``low``; kswapd runs at once (synchronously) and reclaims until free
 memory is above ``high`` (``pgscan_kswapd``/``pgsteal_kswapd``). An allocation
 that would take free memory to ``min`` or below enters direct reclaim
-(``allocstall_normal``, ``pgscan_direct``/``pgsteal_direct``), and fails (None:
-VM_FAULT_OOM, the OOM killer) when a pass frees nothing.
+(``allocstall_normal``, ``pgscan_direct``/``pgsteal_direct``), retried by the
+allocator's slow path (mm/page_alloc.py) before the OOM killer.
 
 The scan is the classic two-list LRU per type (no MGLRU): ``shrink_node`` walks
 priorities 12..0, scanning ``list_size >> priority`` pages of each list in
@@ -36,7 +36,8 @@ space free (or ``swappiness`` 0): file only; no file pages: anon only; an
 inactive file list big enough for this priority that is not low: file only
 (cache trim mode); otherwise anon and file are scanned in the ratio
 ``swappiness : 200 - swappiness`` (the kernel also weighs recent refault costs).
-Shmem pages and huge pages are not reclaimed in this version (kept active).
+Shmem pages go to swap while it has a free slot (``shmem_writeout``); huge
+pages are split first if anonymous, otherwise kept active.
 """
 
 from __future__ import annotations
@@ -366,8 +367,9 @@ def shrink_folio_list(machine, pages: list[Page], sc: ScanControl) -> int:
         anon = bool(page.flags & PG_anon)
         swapbacked = bool(page.flags & PG_swapbacked)
         shmem = swapbacked and not anon and not page.flags & PG_swapcache
-        if page.order or (shmem and not (sc.may_swap and swap.si is not None
-                                         and not swap.si.full())):
+        # vm_swap_full() only decides whether to drop swap cache; shmem goes to swap
+        # while any slot is free.
+        if page.order or (shmem and not (sc.may_swap and swap.get_nr_swap_pages() > 0)):
             putback(machine, page, True)    # huge pages, and shmem with no swap to go to
             continue
         if not sc.ignore_references:

@@ -130,7 +130,7 @@ class _Snapshot:
         self.lru: dict[str, list] = {}
         self.lru_seq: dict[int, int] = {}
         self.seq = 0
-        self.swap: list[int] = []
+        self.swap: dict[int, int] = {}   # offset -> swap_map count, sparse
         self.tasks: dict[int, list] = {}
         self.counts: dict[int, list] = {}
         self.vmas: dict[int, list] = {}
@@ -323,19 +323,21 @@ class _Snapshot:
         si = self.m.swap.si
         if si is None:
             return
-        smap = si.swap_map
-        if not self.swap:
-            self.swap = [0] * len(smap)
+        smap = si.swap_map                      # sparse: a missing slot reads 0
         old = self.swap
         if candidates is None:
             if old == smap:
                 return
-            offs = _changed(old, smap, 256)
+            offs = sorted(o for o in set(old) | set(smap) if old.get(o, 0) != smap[o])
         else:
-            offs = sorted(o for o in candidates if 0 < o < len(smap) and old[o] != smap[o])
-        s = [[o, _slot(old[o]), _slot(smap[o])] for o in offs if o]
+            offs = sorted(o for o in candidates
+                          if 0 < o < si.nr_pages and old.get(o, 0) != smap[o])
+        s = [[o, _slot(old.get(o, 0)), _slot(smap[o])] for o in offs if o]
         for o in offs:
-            old[o] = smap[o]
+            if smap[o]:
+                old[o] = smap[o]
+            else:
+                old.pop(o, None)
         if s:
             out["s"] = s
 

@@ -247,7 +247,7 @@ def _machine(ctx: _Ctx, table: Any) -> dict[str, Any]:
     profile = values.pop("profile", "linux")
     try:
         Config.for_profile(profile, **values)
-    except (InvalidArgument, TypeError) as e:
+    except (InvalidArgument, TypeError, ValueError, OverflowError) as e:
         msg = str(e).removeprefix("[EINVAL] ")
         raise ctx.fail("machine", msg) from None
     return dict(table)
@@ -362,8 +362,9 @@ def _args(ctx: _Ctx, op: str, raw: dict[str, Any], files: set[str]) -> dict[str,
         elif op == "program" and k in ("pages", "passes", "accesses", "nice"):
             args[k] = _int(ctx, k, v, lo=-20 if k == "nice" else int(k != "passes"))
         elif k in ("work", "think", "seconds", "locality", "until"):
-            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-                raise ctx.fail(k, f"{v!r} is not a number of seconds", "a number >= 0")
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1e9:
+                raise ctx.fail(k, f"{v!r} is not a number of seconds",
+                               "a finite number from 0 to 1e9")
             args[k] = float(v)
         elif k == "program":
             if v not in PROGRAMS:
@@ -409,6 +410,40 @@ def _args(ctx: _Ctx, op: str, raw: dict[str, Any], files: set[str]) -> dict[str,
     return args
 
 
+# What one step may ask of the model, so that a scenario's cost scales with its text.
+MAX_REPLAY_REFS = 10_000_000        # refs x repeat (or loop x repeat) of a replay step
+MAX_TOUCH = 1 << 32                 # bytes one touch/read/write step may span (4 GiB)
+MAX_DEPTH = 1 << 30                 # stack depth (1 GiB; RLIMIT_STACK stops it sooner)
+PROGRAM_PARAMS = {"loop": ("pages",), "random_access": ("pages", "accesses"),
+                  "file_scan": ("file",), "compute": ("seconds",)}
+
+
+def _check_work(ctx: _Ctx, op: str, args: dict[str, Any], alive: dict, dead: dict) -> None:
+    """The checks that need more than one key: a program's own parameters, the
+    child a wait names, and bounds on the work a step asks for."""
+    if op == "program":
+        for k in PROGRAM_PARAMS[args["program"]]:
+            if k not in args:
+                raise ctx.fail(k, f"missing (the {args['program']} program needs it)",
+                               OPS["program"][k])
+    if op == "wait" and "child" in args and args["child"] not in alive \
+            and args["child"] not in dead:
+        raise ctx.fail("child", f"no task {args['child']!r}",
+                       ", ".join([*alive, *dead]) or "(no tasks)")
+    if op == "replay":
+        n = len(args["refs"]) if "refs" in args else args.get("loop", 1)
+        if n * args.get("repeat", 1) > MAX_REPLAY_REFS:
+            raise ctx.fail("repeat", f"{n * args.get('repeat', 1)} references is too many "
+                           "for a scenario step", f"at most {MAX_REPLAY_REFS} (refs x repeat)")
+        if args["frames"] > 1 << 30:
+            raise ctx.fail("frames", f"{args['frames']} frames is too many", "at most 2**30")
+    if op in ("touch", "read", "write") and args.get("length", 0) > MAX_TOUCH:
+        raise ctx.fail("length", f"{args['length']} bytes is too long for one step",
+                       "at most 4GiB")
+    if op == "stack" and args["depth"] > MAX_DEPTH:
+        raise ctx.fail("depth", f"{args['depth']} bytes is too deep", "at most 1GiB")
+
+
 def parse(data: dict[str, Any], path: str) -> Scenario:
     """Check a decoded TOML document and build the ``Scenario``."""
     ctx = _Ctx(path)
@@ -421,6 +456,12 @@ def parse(data: dict[str, Any], path: str) -> Scenario:
     if not isinstance(tasks, list) or not tasks or not all(
             isinstance(t, str) and t for t in tasks):
         raise ctx.fail("tasks", f"{tasks!r} is not a list of task names", '["init"]')
+    if len(set(tasks)) != len(tasks):
+        twice = sorted({t for t in tasks if tasks.count(t) > 1})
+        raise ctx.fail("tasks", f"task name {twice[0]!r} is given twice", "distinct names")
+    order = data.get("order", 0)
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise ctx.fail("order", f"{order!r} is not an integer", "an integer (sort key)")
     host = data.get("host", True)
     if not isinstance(host, bool):
         raise ctx.fail("host", f"{host!r} is not a boolean", "true or false (with host_reason)")
@@ -446,7 +487,7 @@ def parse(data: dict[str, Any], path: str) -> Scenario:
         if "op" not in raw:
             raise ctx.fail("op", "missing", ", ".join(OPS))
         op = raw["op"]
-        if op not in OPS:
+        if not isinstance(op, str) or op not in OPS:
             raise ctx.fail("op", f"unknown op {op!r}", ", ".join(OPS))
         ctx.where = f"step {i} ({op})"
         keys = OPS[op]
@@ -483,6 +524,7 @@ def parse(data: dict[str, Any], path: str) -> Scenario:
         if op == "replay" and ("refs" in args) == ("loop" in args):
             raise ctx.fail("refs", "give exactly one of refs and loop",
                            "refs = [1, 2, 3, 1] or loop = 64")
+        _check_work(ctx, op, args, alive, dead)
         if op == "mmap" and "file" in args and "anonymous" in args.get("flags", ""):
             raise ctx.fail("flags", "'anonymous' together with file", "drop one of them")
         expect = _expect(ctx, raw.get("expect", {}))
@@ -533,6 +575,8 @@ def loads(text: str, path: str = "<string>") -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(f"{path}: not valid TOML: {e}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: not valid TOML: nested too deeply") from None
     return parse(data, path)
 
 
@@ -543,4 +587,7 @@ def load(path: str | Path) -> Scenario:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise ScenarioError(f"{path}: cannot read the scenario: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {e.start}); save the scenario "
+                            "as UTF-8") from None
     return loads(text, str(path))

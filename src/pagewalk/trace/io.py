@@ -26,7 +26,6 @@ is shown when stderr is a terminal or ``progress=True``.
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import re
@@ -40,6 +39,7 @@ import numpy as np
 
 from ..errors import InvalidArgument, PagewalkWarning
 from . import binfmt, libcachesim_formats, refstring
+from .decompress import DecompressedStream
 from .model import PageIds, Trace, narrow_ids
 from .textstream import iter_accesses
 
@@ -51,14 +51,20 @@ _ZIP = b"PK\x03\x04"
 _LACKEY_RE = re.compile(rb"^\s*[ILSM]\s+[0-9a-fA-F]+,\d+\s*$")
 
 
+# Formats that are parsed whole in memory (binary, .npy/.npz) may decompress to at most this.
+MAX_DECOMPRESSED = 512 << 20
+# Formats read whole into memory before parsing.
+WHOLE_KINDS = ("binary", "numpy", "pages", "oracleGeneral", "csv")
+
+
 def _open(path: Path, raw: BinaryIO) -> BinaryIO:
-    """The decompressed stream of ``raw`` (gzip/zstd by magic bytes)."""
+    """The decompressed stream of ``raw`` (gzip/zstd by magic bytes), read in chunks,
+    refusing truncated or corrupt data (trace/decompress.py)."""
     magic = raw.peek(4)[:4]  # type: ignore[attr-defined]
     if magic[:2] == _GZIP:
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        return DecompressedStream(raw, "gzip", str(path))  # type: ignore[return-value]
     if magic == _ZSTD:
-        import zstandard
-        return zstandard.ZstdDecompressor().stream_reader(raw, read_size=1 << 20)
+        return DecompressedStream(raw, "zstd", str(path))  # type: ignore[return-value]
     return raw
 
 
@@ -101,6 +107,9 @@ def load_trace(path: str | os.PathLike, format: str = "auto", *,
     path = Path(path)
     if not path.exists() or path.is_dir():
         raise FileNotFoundError(f"{path}: no such trace file")
+    if not path.is_file():
+        raise ValueError(f"{path}: not a regular file (a FIFO, a device?); save the trace "
+                         "to a file first")
     with ExitStack() as stack:
         raw = stack.enter_context(open(path, "rb"))
         stream = _open(path, raw)
@@ -108,6 +117,8 @@ def load_trace(path: str | os.PathLike, format: str = "auto", *,
             stack.enter_context(stream)
         head = stream.read(1 << 16) if stream is not raw else raw.read(1 << 16)
         kind = (_by_name(path) or _sniff(head)) if format == "auto" else format
+        if kind in WHOLE_KINDS and stream is not raw:
+            stream.limit = MAX_DECOMPRESSED  # type: ignore[attr-defined]
         if kind in ("pages", "oracleGeneral", "csv"):
             return _load_whole(kind, head + stream.read(), str(path))
         if kind == "binary":
@@ -139,9 +150,15 @@ def _load_whole(kind: str, data: bytes, name: str) -> Trace:
 
 def _load_numpy(data: io.BytesIO | Path, name: str) -> Trace:
     try:
-        obj = np.load(data, allow_pickle=False)
-    except Exception as exc:
+        return _load_numpy_arrays(data, name)
+    except ValueError:
+        raise
+    except Exception as exc:                 # BadZipFile, a truncated member, zlib.error ...
         raise ValueError(f"{name}: not a readable .npy/.npz file ({exc})") from None
+
+
+def _load_numpy_arrays(data: io.BytesIO | Path, name: str) -> Trace:
+    obj = np.load(data, allow_pickle=False)
     if isinstance(obj, np.lib.npyio.NpzFile):
         with obj:
             keys = set(obj.files)

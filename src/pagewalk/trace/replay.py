@@ -104,6 +104,9 @@ def as_trace(trace: Trace | str | os.PathLike | Iterable[int]) -> Trace:
     return Trace.from_pages(trace)
 
 
+MAX_FRAMES = 1 << 30            # the replay kernels count frames in int64; 4 TiB of RAM
+
+
 def resolve_frames(frames: int | None, memory: int | str | None) -> int:
     """Frames from exactly one of ``frames`` or ``memory`` (bytes // 4096)."""
     if (frames is None) == (memory is None):
@@ -114,9 +117,14 @@ def resolve_frames(frames: int | None, memory: int | str | None) -> int:
         if frames < 1:
             raise InvalidArgument(f"memory={memory!r} is less than one 4 KiB page; "
                                   "give at least 4KiB")
+        if frames > MAX_FRAMES:
+            raise InvalidArgument(f"memory={memory!r} is more than {MAX_FRAMES} frames; "
+                                  "give at most 4TiB")
         return frames
-    if isinstance(frames, bool) or not isinstance(frames, int | np.integer) or frames < 1:
-        raise InvalidArgument(f"frames={frames!r}; write an int >= 1 (or memory='64MiB')")
+    if isinstance(frames, bool) or not isinstance(frames, int | np.integer) \
+            or not 1 <= frames <= MAX_FRAMES:
+        raise InvalidArgument(f"frames={frames!r}; write an int >= 1 (at most {MAX_FRAMES}) "
+                              "(or memory='64MiB')")
     return int(frames)
 
 

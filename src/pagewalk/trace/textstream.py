@@ -31,6 +31,12 @@ from ..units import PAGE_SHIFT
 from .parse import EXPECTED, NEED_SPACE, parse_lackey, parse_text
 
 CHUNK = 8 << 20
+# A line longer than this is not a trace line (/dev/zero, NUL-only data): refused
+# instead of buffered without bound (issue 10).
+MAX_LINE = 1 << 16
+# One access may touch at most this many pages (lackey "L 0,1000000000000000" asks
+# for 10^12); the output arrays grow to it, no further.
+MAX_LINE_PAGES = 1 << 22
 
 
 def iter_accesses(stream: BinaryIO, head: bytes, kind: str, name: str,
@@ -53,6 +59,9 @@ def iter_accesses(stream: BinaryIO, head: bytes, kind: str, name: str,
         if not eof:
             cut = data.rfind(b"\n") + 1
             if cut == 0:
+                if len(data) > MAX_LINE:
+                    raise ValueError(f"{name}:{line_base + 1}: a line longer than {MAX_LINE} "
+                                     "bytes; is this a trace file?")
                 carry = data
                 continue
             data, carry = data[:cut], data[cut:]
@@ -75,6 +84,12 @@ def iter_accesses(stream: BinaryIO, head: bytes, kind: str, name: str,
             line_base += lines
             pos += used
             if status == NEED_SPACE and k == 0:  # one line touching more pages than cap
+                if pages.size >= MAX_LINE_PAGES:
+                    end = data.find(b"\n", pos)
+                    line = data[pos: end if end >= 0 else len(data)][:80]
+                    raise ValueError(f"{name}:{line_base + 1}: expected an access of at most "
+                                     f"{pages.size} pages; found "
+                                     f"{line.decode('utf-8', 'replace').rstrip()!r}")
                 pages = np.empty(pages.size * 2, np.uint64)
                 writes = np.empty(pages.size, np.bool_)
         if on_block is not None:
