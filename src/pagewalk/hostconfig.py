@@ -31,7 +31,8 @@ SYNC_SWAP_DEVICES = ("zram", "pmem", "brd", "ram")  # bdevs with BLK_FEAT_SYNCHR
 DEFAULT_FAULT_AROUND = 65536
 
 
-def _read(path: str | Path) -> str | None:
+def read_setting(path: str | Path) -> str | None:
+    """The stripped text of a /proc or /sys file, or None when it cannot be read."""
     try:
         with open(path) as f:
             return f.read().strip()
@@ -39,7 +40,8 @@ def _read(path: str | Path) -> str | None:
         return None
 
 
-def _bracketed(text: str | None) -> str | None:
+def bracketed(text: str | None) -> str | None:
+    """The selected choice of a sysfs setting: ``always [madvise] never`` -> madvise."""
     if text and "[" in text and "]" in text:
         return text[text.index("[") + 1:text.index("]")]
     return text
@@ -84,7 +86,7 @@ class SwapDevice:
 def swap_devices() -> list[SwapDevice]:
     """The active swap areas (/proc/swaps) and whether their I/O is synchronous."""
     out = []
-    for line in (_read("/proc/swaps") or "").splitlines()[1:]:
+    for line in (read_setting("/proc/swaps") or "").splitlines()[1:]:
         parts = line.split()
         if len(parts) < 3:
             continue
@@ -142,22 +144,24 @@ def read_host_settings(tmpdir: str | None = None) -> HostSettings:
     sizes: dict[str, str | None] = {}
     if THP.is_dir():
         for d in sorted(THP.glob("hugepages-*kB"), key=lambda p: int(p.name[10:-2])):
-            sizes[d.name.removeprefix("hugepages-")] = _bracketed(_read(d / "enabled"))
+            sizes[d.name.removeprefix("hugepages-")] = bracketed(read_setting(d / "enabled"))
     return HostSettings(
         kernel=platform.release(), kernel_build=platform.version(),
         cpus=os.cpu_count() or 1,
-        thp=_bracketed(_read(THP / "enabled")), thp_defrag=_bracketed(_read(THP / "defrag")),
-        thp_use_zero_page=_int(_read(THP / "use_zero_page")), thp_sizes=sizes,
-        shmem_enabled=_bracketed(_read(THP / "shmem_enabled")),
+        thp=bracketed(read_setting(THP / "enabled")),
+        thp_defrag=bracketed(read_setting(THP / "defrag")),
+        thp_use_zero_page=_int(read_setting(THP / "use_zero_page")), thp_sizes=sizes,
+        shmem_enabled=bracketed(read_setting(THP / "shmem_enabled")),
         swap=tuple(swap_devices()),
-        page_cluster=_int(_read("/proc/sys/vm/page-cluster")),
+        page_cluster=_int(read_setting("/proc/sys/vm/page-cluster")),
         disk=disk,
-        read_ahead_kb=_int(_read(f"/sys/block/{disk}/queue/read_ahead_kb")) if disk else None,
-        fault_around_bytes=_int(_read("/sys/kernel/debug/fault_around_bytes")),
-        overcommit_memory=_int(_read("/proc/sys/vm/overcommit_memory")),
-        overcommit_ratio=_int(_read("/proc/sys/vm/overcommit_ratio")),
-        min_free_kbytes=_int(_read("/proc/sys/vm/min_free_kbytes")),
-        swappiness=_int(_read("/proc/sys/vm/swappiness")),
+        read_ahead_kb=(_int(read_setting(f"/sys/block/{disk}/queue/read_ahead_kb"))
+                       if disk else None),
+        fault_around_bytes=_int(read_setting("/sys/kernel/debug/fault_around_bytes")),
+        overcommit_memory=_int(read_setting("/proc/sys/vm/overcommit_memory")),
+        overcommit_ratio=_int(read_setting("/proc/sys/vm/overcommit_ratio")),
+        min_free_kbytes=_int(read_setting("/proc/sys/vm/min_free_kbytes")),
+        swappiness=_int(read_setting("/proc/sys/vm/swappiness")),
     )
 
 

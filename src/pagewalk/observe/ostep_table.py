@@ -17,7 +17,7 @@ reference with
 
 ``format_table(table)`` renders it as text (one line per reference, then the
 totals), in English or Chinese.  Policies: ``fifo``, ``lru``, ``opt``,
-``clock``, ``lfu``, ``linux``, ``arc`` (the replay's policies; OSTEP has no
+``clock``, ``lfu``, ``linux``, ``arc``, ``mru``, ``random`` (the replay's policies; OSTEP has no
 exact counterpart of the last three).  Bad input raises ``InvalidArgument``.
 """
 
@@ -29,13 +29,19 @@ from dataclasses import dataclass
 from ..errors import InvalidArgument
 from ..trace.numbers import ratio
 
-POLICIES = ("fifo", "lru", "opt", "clock", "lfu", "linux", "arc")
+POLICIES = ("fifo", "lru", "opt", "clock", "lfu", "linux", "arc", "mru", "random")
 
 # The two ends of the frame list, victim side first.
 _ORDER = {
-    "fifo": "first in → last in", "lru": "LRU → MRU", "opt": "furthest next use → nearest",
-    "clock": "hand → (ring order)", "lfu": "least frequent → most", "linux":
-    "inactive tail → inactive head | active tail → active head", "arc": "T1 LRU → T1 MRU | T2",
+    "fifo": "first in → last in",
+    "lru": "LRU → MRU",
+    "opt": "furthest next use → nearest",
+    "clock": "hand → (ring order)",
+    "mru": "MRU → LRU",
+    "random": "arrival order (the victim is drawn at random)",
+    "lfu": "least frequent → most",
+    "linux": "inactive tail → inactive head | active tail → active head",
+    "arc": "T1 LRU → T1 MRU | T2",
 }
 
 
@@ -91,11 +97,16 @@ def _frames(pol, name: str) -> tuple[int, ...]:
         return tuple(e[2] for e in pol.entries)
     if name == "linux":
         return tuple(pol.inactive) + tuple(pol.active)
+    if name == "mru":
+        return tuple(reversed(pol.pages))
+    if name == "random":
+        return tuple(pol.memory)
     return tuple(pol.t1) + tuple(pol.t2)        # arc
 
 
-def compute_table(pages: Iterable[int], frames: int, policy: str) -> OstepTable:
-    """Replay ``pages`` on ``frames`` frames under ``policy``; one row per reference."""
+def compute_table(pages: Iterable[int], frames: int, policy: str, seed: int = 0) -> OstepTable:
+    """Replay ``pages`` on ``frames`` frames under ``policy``; one row per reference.
+    ``seed`` seeds ``random`` (OSTEP's RAND), as ``replay(..., seed=)`` does."""
     from ..trace.reference import POLICIES as IMPL
     if policy not in POLICIES:
         raise InvalidArgument(f"policy {policy!r}: choose one of {', '.join(POLICIES)}")
@@ -107,7 +118,7 @@ def compute_table(pages: Iterable[int], frames: int, policy: str) -> OstepTable:
         raise InvalidArgument(f"pages: page numbers must be whole numbers ({exc})") from None
     if any(p < 0 for p in refs):
         raise InvalidArgument("pages: page numbers must be 0 or more")
-    pol = IMPL[policy](frames, refs)
+    pol = IMPL[policy](frames, refs, seed) if policy == "random" else IMPL[policy](frames, refs)
     held: set[int] = set()
     seen: set[int] = set()
     rows = []

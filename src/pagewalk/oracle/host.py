@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from pagewalk.errors import BusError, SegmentationFault, Signal, SyscallError
+from pagewalk.hostconfig import bracketed, read_setting
 
 PAGE = 4096
 _DATA_MAX = 64 * 1024          # bytes per read/write command (probe.c DATA_MAX)
@@ -109,20 +110,6 @@ def build_probe(force: bool = False) -> Path:
 
 # --------------------------------------------------------------------------- settings
 
-def _read(path: str) -> str | None:
-    try:
-        with open(path) as f:
-            return f.read().strip()
-    except OSError:
-        return None
-
-
-def _bracketed(text: str | None) -> str | None:
-    if text and "[" in text:
-        return text[text.index("[") + 1:text.index("]")]
-    return text
-
-
 def _disk_of(path: str) -> str | None:
     """The whole-disk name in /sys/block holding ``path`` (None if unknown)."""
     try:
@@ -148,33 +135,34 @@ def host_settings(tmpdir: str | None = None) -> dict[str, Any]:
     """
     tmpdir = tmpdir or tempfile.gettempdir()
     disk = _disk_of(tmpdir)
-    ra = _read(f"/sys/block/{disk}/queue/read_ahead_kb") if disk else None
-    swaps = (_read("/proc/swaps") or "").splitlines()[1:]
-    fab = _read("/sys/kernel/debug/fault_around_bytes")
+    ra = read_setting(f"/sys/block/{disk}/queue/read_ahead_kb") if disk else None
+    swaps = (read_setting("/proc/swaps") or "").splitlines()[1:]
+    fab = read_setting("/sys/kernel/debug/fault_around_bytes")
     thp_sizes = {}
     thp_root = Path("/sys/kernel/mm/transparent_hugepage")
     if thp_root.is_dir():
         for d in sorted(thp_root.glob("hugepages-*kB")):
-            thp_sizes[d.name.removeprefix("hugepages-")] = _bracketed(_read(str(d / "enabled")))
+            name = d.name.removeprefix("hugepages-")
+            thp_sizes[name] = bracketed(read_setting(str(d / "enabled")))
     return {
         "kernel": platform.release(),
-        "thp": _bracketed(_read(str(thp_root / "enabled"))),
-        "thp_defrag": _bracketed(_read(str(thp_root / "defrag"))),
+        "thp": bracketed(read_setting(str(thp_root / "enabled"))),
+        "thp_defrag": bracketed(read_setting(str(thp_root / "defrag"))),
         "thp_sizes": thp_sizes,
         "disk": disk,
         "read_ahead_kb": int(ra) if ra and ra.isdigit() else None,
-        "page_cluster": int(_read("/proc/sys/vm/page-cluster") or -1),
+        "page_cluster": int(read_setting("/proc/sys/vm/page-cluster") or -1),
         "swap": [line.split()[0] for line in swaps if line.strip()],
         "fault_around_bytes": int(fab) if fab and fab.isdigit() else "unknown",
-        "numa_balancing": _read("/proc/sys/kernel/numa_balancing"),
-        "overcommit_memory": _read("/proc/sys/vm/overcommit_memory"),
+        "numa_balancing": read_setting("/proc/sys/kernel/numa_balancing"),
+        "overcommit_memory": read_setting("/proc/sys/vm/overcommit_memory"),
     }
 
 
 def vmstat() -> dict[str, int]:
     """/proc/vmstat as a dict (system-wide counters)."""
     out: dict[str, int] = {}
-    for line in (_read("/proc/vmstat") or "").splitlines():
+    for line in (read_setting("/proc/vmstat") or "").splitlines():
         k, _, v = line.partition(" ")
         if v.strip().lstrip("-").isdigit():
             out[k] = int(v)

@@ -63,7 +63,7 @@ COMPUTE_MAX = 10_000
 
 
 def _print_compute(tr, frames: int | None, memory: str | None, policy: str, mode: str,
-                   as_json: bool, question: str | None) -> None:
+                   as_json: bool, seed: int, question: str | None) -> None:
     """``replay -c``: OSTEP's answer table (observe/ostep_table.py)."""
     from ..observe.ostep_table import POLICIES, compute_table, format_table
     from .replay import resolve_frames
@@ -78,7 +78,7 @@ def _print_compute(tr, frames: int | None, memory: str | None, policy: str, mode
                               f"{len(tr):,}; use it with at most {COMPUTE_MAX:,} references "
                               f"(without -c, replay prints the totals)")
     k = resolve_frames(frames, memory)
-    table = compute_table(tr.pages.tolist(), k, policy)
+    table = compute_table(tr.pages.tolist(), k, policy, seed)
     if as_json:
         print(json.dumps(dict(policy=policy, frames=k, order=table.order, hits=table.hits,
                               misses=table.misses, cold=table.cold_misses,
@@ -164,7 +164,7 @@ def register(app: typer.Typer) -> None:
         tr, name, generated = _replay_input(trace, pages, seed, num_refs, max_page, fmt,
                                             progress)
         if compute:
-            _print_compute(tr, frames, memory, policy, mode, as_json,
+            _print_compute(tr, frames, memory, policy, mode, as_json, seed or 0,
                            question=f"-s {seed} -n {num_refs} --max-page {max_page}"
                            if generated else None)
             return

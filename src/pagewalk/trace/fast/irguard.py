@@ -122,7 +122,8 @@ def kernel_refcounts_in_loops(kernel) -> list[str]:
     from numba import njit
 
     short = kernel.py_func.__name__
-    options = {k: v for k, v in kernel.targetoptions.items() if k != "cache"}
+    options = {k: v for k, v in kernel.targetoptions.items()
+               if k not in ("cache", "nopython")}   # njit implies nopython
     fresh = njit(**options)(kernel.py_func)
     found = []
     for sig in kernel.signatures:
