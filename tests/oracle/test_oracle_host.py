@@ -14,21 +14,13 @@ from pathlib import Path
 import pytest
 
 from pagewalk.errors import BusError, SegmentationFault, SyscallError
-from pagewalk.oracle import Delta, HostMachine, HostUnavailable, build_probe, host_settings
+from pagewalk.oracle import Delta, HostMachine, host_settings
 
 pytestmark = pytest.mark.host
 
 PAGE = 4096
 N = 1000
 L = N * PAGE
-
-
-@pytest.fixture(scope="session")
-def probe() -> Path:
-    try:
-        return build_probe()
-    except HostUnavailable as e:
-        pytest.skip(f"host oracle unavailable: {e}")
 
 
 @pytest.fixture

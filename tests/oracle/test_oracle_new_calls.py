@@ -11,19 +11,11 @@ import pytest
 
 import pagewalk as pw
 from pagewalk.errors import SyscallError
-from pagewalk.oracle import HostMachine, HostUnavailable, build_probe
+from pagewalk.oracle import HostMachine
 
 pytestmark = pytest.mark.host
 
 P = 4096
-
-
-@pytest.fixture(scope="session")
-def probe() -> Path:
-    try:
-        return build_probe()
-    except HostUnavailable as e:
-        pytest.skip(f"host oracle unavailable: {e}")
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 import pagewalk as pw
-from pagewalk.oracle import HostMachine, HostUnavailable, build_probe
+from pagewalk.oracle import HostMachine
 from pagewalk.oracle.classify import Classification, StepClass, agrees, classify
 
 pytestmark = pytest.mark.host
@@ -239,17 +239,14 @@ def run(machine, steps: list[tuple], host: bool,
 
 
 @pytest.fixture(scope="session")
-def probe() -> Path:
-    try:
-        path = build_probe()
-    except HostUnavailable as e:
-        pytest.skip(f"host oracle unavailable: {e}")
+def probe(probe: Path) -> Path:
+    """conftest's probe, and the model configured from this host's settings."""
     cfg = pw.Config.from_host()
     if cfg.extra["unsupported"]:
         pytest.skip("host setting(s) the model does not support: "
                     + "; ".join(str(u) for u in cfg.extra["unsupported"]))
     HOST_KNOBS.update(cfg.extra["knobs"])
-    return path
+    return probe
 
 
 def _is_count(x: object) -> bool:
