@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import pagewalk.trace as pt
+from pagewalk.trace.libcachesim_formats import next_access
 from pagewalk.trace.policies import MIN_FRAMES
 
 lcs = pytest.importorskip("libcachesim", reason="libcachesim is not installed "
@@ -33,11 +34,7 @@ def write_oracle_general(path: Path, pages: np.ndarray) -> None:
     rec = np.zeros(n, dtype=[("t", "<u4"), ("id", "<u8"), ("size", "<u4"), ("next", "<i8")])
     rec["id"] = pages + 1
     rec["size"] = 1
-    order = np.argsort(pages, kind="stable")
-    nxt = np.full(n, -1, np.int64)
-    same = pages[order[1:]] == pages[order[:-1]]
-    nxt[order[:-1][same]] = order[1:][same]
-    rec["next"] = nxt
+    rec["next"] = next_access(pages)
     rec.tofile(path)
 
 

@@ -21,7 +21,7 @@ BELADY = [1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5]
 
 def test_next_access_is_the_next_index_of_the_same_page() -> None:
     ids = np.array([0, 1, 0, 2, 1, 0], np.uint8)
-    assert next_access(ids, 3).tolist() == [2, 4, 5, -1, -1, -1]
+    assert next_access(ids).tolist() == [2, 4, 5, -1, -1, -1]
 
 
 def test_oracle_general_records_are_24_bytes_with_next_access(tmp_path: Path) -> None:

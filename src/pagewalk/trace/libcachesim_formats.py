@@ -43,7 +43,7 @@ _ID_NAMES = ("obj_id", "obj-id", "objid", "id", "key")
 _WRITE_OPS = {"write", "set", "w", "put", "update", "1"}
 
 
-def next_access(ids: np.ndarray, n_pages: int) -> np.ndarray:
+def next_access(ids: np.ndarray) -> np.ndarray:
     """For each access, the index of the next access to the same page, -1 if none."""
     nxt = np.full(ids.size, -1, np.int64)
     order = np.argsort(ids, kind="stable")
@@ -58,7 +58,7 @@ def oracle_general_bytes(trace: Trace) -> bytes:
     rec["time"] = np.arange(len(trace), dtype=np.uint64).astype(np.uint32)
     rec["obj_id"] = trace.pages
     rec["obj_size"] = PAGE_BYTES
-    rec["next"] = next_access(trace.ids, trace.n_pages)
+    rec["next"] = next_access(trace.ids)
     return rec.tobytes()
 
 
