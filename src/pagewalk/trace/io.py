@@ -51,9 +51,9 @@ _ZIP = b"PK\x03\x04"
 _LACKEY_RE = re.compile(rb"^\s*[ILSM]\s+[0-9a-fA-F]+,\d+\s*$")
 
 
-# Formats that are parsed whole in memory (binary, .npy/.npz) may decompress to at most this.
+# Formats read whole into memory before parsing; compressed, they may decompress to at
+# most MAX_DECOMPRESSED bytes.
 MAX_DECOMPRESSED = 512 << 20
-# Formats read whole into memory before parsing.
 WHOLE_KINDS = ("binary", "numpy", "pages", "oracleGeneral", "csv")
 
 
@@ -122,11 +122,11 @@ def load_trace(path: str | os.PathLike, format: str = "auto", *,
         if kind in ("pages", "oracleGeneral", "csv"):
             return _load_whole(kind, head + stream.read(), str(path))
         if kind == "binary":
-            if stream is raw and path.is_file():
+            if stream is raw:
                 return binfmt.read_binary_file(path)
             return binfmt.parse_binary(head + stream.read(), str(path))
         if kind == "numpy":
-            data = path if stream is raw and path.is_file() else io.BytesIO(head + stream.read())
+            data = path if stream is raw else io.BytesIO(head + stream.read())
             return _load_numpy(data, str(path))
         show = sys.stderr.isatty() if progress is None else progress
         return _parse_stream(stream, raw, head, kind, path, show)
