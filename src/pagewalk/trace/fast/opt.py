@@ -5,12 +5,19 @@ that is not part of the same run of consecutive accesses to that page; when
 there is none it is ``n + id`` (n = trace length, id = the page's dense id, i.e.
 its rank of first appearance), so keys never tie: among pages never used again
 the one that first appeared latest is evicted.  (Which of those is evicted
-cannot change any count.)  Resident pages sit in an indexed max-heap keyed by
-next use.
+cannot change any count.)
 
 Within a run nothing is evicted, so giving the page its after-the-run key at
 the run's first access makes the same decisions as updating it at every
-access, and the other accesses of the run need no heap work at all.
+access, and the other accesses of the run need no work at all.
+
+Resident pages' keys sit in a flat array cut into blocks of ``2**shift``
+slots, with each block's maximum beside it.  A hit only raises its page's key
+(from "now" to its next use), so it writes the key and raises its block's
+maximum: O(1), no sifting.  An eviction takes the largest block maximum, finds
+its slot in that block and recomputes the block's maximum: O(frames /
+2**shift + 2**shift), straight scans the compiler vectorises.  Since keys
+never tie, the victim is the one a heap would pick.
 """
 
 from __future__ import annotations
@@ -52,145 +59,184 @@ def _next_use(ids, last, out):
         last[p] = i
 
 
-@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
-def _sift_up(key, page, pos, j):
-    k = key[j]
-    pg = page[j]
-    while j > 0:
-        parent = (j - 1) >> 1
-        if key[parent] >= k:
-            break
-        key[j] = key[parent]
-        page[j] = page[parent]
-        pos[page[j]] = j
-        j = parent
-    key[j] = k
-    page[j] = pg
-    pos[pg] = j
+_MIN_CHUNK = 65536
 
 
-@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
-def _sift_down(key, page, pos, j, size):
-    k = key[j]
-    pg = page[j]
-    while True:
-        c = 2 * j + 1
-        if c >= size:
-            break
-        if c + 1 < size and key[c + 1] > key[c]:
-            c += 1
-        if key[c] <= k:
-            break
-        key[j] = key[c]
-        page[j] = page[c]
-        pos[page[j]] = j
-        j = c
-    key[j] = k
-    page[j] = pg
-    pos[pg] = j
+def block_shift(frames: int) -> int:
+    """Blocks of about sqrt(frames) slots (at least 8): an eviction then scans
+    about 3 * sqrt(frames) keys."""
+    return max(3, (max(frames, 1).bit_length() + 1) // 2)
 
 
 def replay_opt(ids, writes, npages, frames, demand, cnt):
-    """OPT over ``ids`` without an ``n``-long next-use array: the trace is cut
-    into chunks; one backward pass records, for each chunk, the next-use
-    recurrence's state at the chunk's end (``npages`` values), then the replay
-    computes each chunk's next uses into one reused, cache-sized buffer just
-    before replaying it.  Chunks are at least 64 Ki accesses and their states
-    take no more memory than the trace's ids."""
+    """OPT over ``ids`` without an ``n``-long next-use array.  The trace is cut
+    into chunks of about ``chunk`` accesses, each starting at a run start (so
+    no run crosses a border); one backward pass records ``last[]`` (each
+    page's first access at or after the chunk's end, ``n + id`` if none) at
+    every chunk's end; the replay then computes each chunk's runs with their
+    keys, backwards, into two reused cache-sized buffers and replays them.
+    Chunks are at least 64 Ki accesses and their states take no more memory
+    than the trace's ids."""
     n = ids.size
     if n == 0:
         return cnt
     dtype = np.int32 if n + npages < 2**31 else np.int64
-    nch = max(1, min(-(-n // 65536), n // max(npages, 1)))
+    nch = max(1, min(-(-n // _MIN_CHUNK), n // max(npages, 1)))
     chunk = -(-n // nch)
-    nch = -(-n // chunk)
-    snap_last = np.empty((nch, npages), dtype)
-    snap_out = np.zeros(nch, dtype)
-    _chunk_states(ids, chunk, snap_last, snap_out)
-    return run_opt(ids, writes, npages, frames, demand, cnt, chunk, snap_last, snap_out,
-                   np.empty(chunk, dtype))
+    bounds = _run_bounds(ids, chunk)
+    snap = np.empty((bounds.size - 1, npages), dtype)
+    _chunk_states(ids, bounds, snap)
+    return run_opt(ids, writes, npages, frames, demand, cnt, bounds, snap,
+                   np.empty(chunk, ids.dtype), np.empty(chunk + 1, dtype), block_shift(frames))
 
 
 @njit(cache=True)
-def _chunk_states(ids, chunk, snap_last, snap_out):
-    """For chunk ``c`` (accesses ``c*chunk ..``), the state of :func:`next_use`'s
-    backward recurrence at the chunk's end: ``last[]`` and the key of the
-    access just after the chunk."""
+def _run_bounds(ids, chunk):
+    """``0 = b[0] < b[1] < ... < b[-1] = n``: ``b[c]`` is the first run start
+    at or after ``c * chunk``, duplicates dropped.  A chunk ``b[c] .. b[c+1]``
+    then holds at most ``chunk`` runs."""
     n = ids.size
-    nch = snap_out.size
-    last = np.empty(snap_last.shape[1], snap_last.dtype)
+    out = np.empty(-(-n // chunk) + 1, np.int64)
+    m = 1
+    out[0] = 0
+    for c in range(1, out.size - 1):
+        j = c * chunk
+        if j <= out[m - 1]:
+            continue  # the previous border's run reaches past this one
+        while j < n and ids[j] == ids[j - 1]:
+            j += 1
+        if j < n:
+            out[m] = j
+            m += 1
+    out[m] = n
+    return out[:m + 1]
+
+
+@njit(cache=True)
+def _chunk_states(ids, bounds, snap):
+    """``snap[c, p]``: page ``p``'s first access at or after ``bounds[c+1]``
+    (``n + p`` if none), by one backward pass of plain stores."""
+    n = ids.size
+    last = np.empty(snap.shape[1], snap.dtype)
     for p in range(last.size):
         last[p] = n + p
-    for p in range(last.size):
-        snap_last[nch - 1, p] = last[p]
-    outv = last[0]
-    for i in range(n - 1, 0, -1):
-        p = ids[i]
-        if i + 1 >= n or ids[i + 1] != p:  # else: a run shares its successor's key
-            outv = last[p]
-        last[p] = i
-        if i % chunk == 0:  # i starts chunk i // chunk: the state at the end of the one before
-            c = i // chunk - 1
-            for q in range(last.size):
-                snap_last[c, q] = last[q]
-            snap_out[c] = outv
+    for c in range(snap.shape[0] - 1, -1, -1):
+        for p in range(last.size):
+            snap[c, p] = last[p]
+        if c == 0:
+            break
+        for i in range(bounds[c + 1] - 1, bounds[c] - 1, -1):
+            last[ids[i]] = i
 
 
 @njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
-def _chunk_next_use(ids, start, end, last, snap_last, snap_out, c, buf):
-    """``buf[i - start]`` = next use of access ``i`` for ``start <= i < end``
-    (chunk ``c``), from the recurrence's state at ``end`` (copied into
-    ``last``; element by element: a row view would be a new array object)."""
-    n = ids.size
+def _chunk_runs(ids, start, end, last, snap, c, bufp, bufk):
+    """The runs of chunk ``c`` (accesses ``start .. end``, ``end`` a run start
+    or ``n``) in order in ``bufp[m:], bufk[m:]`` (page, next use after the
+    run); returns ``m``.  ``bufk`` has one slot more than ``bufp``.  ``last``
+    is a scratch copy of the chunk's state (copied element by element: a row
+    view would be a new array object)."""
     for p in range(last.size):
-        last[p] = snap_last[c, p]
-    nxtv = snap_out[c]
+        last[p] = snap[c, p]
+    m = bufp.size
+    spare = bufp.size  # bufk's extra slot: where a repeat's key goes
+    nxt = np.int64(-1)
     for i in range(end - 1, start - 1, -1):
-        p = ids[i]
-        if i + 1 >= n or ids[i + 1] != p:  # else: a run shares its successor's key
-            nxtv = last[p]
+        p = np.int64(ids[i])
+        e = nxt != p  # i ends a run (backwards: a new run begins)
+        m -= e
+        # branch-free (runs and repeats alternate unpredictably): a run's key is
+        # last[p] at its end; a repeat's goes to the spare slot
+        bufk[m if e else spare] = last[p]
+        bufp[m] = p
         last[p] = i
-        buf[i - start] = nxtv
+        nxt = p
+    return m
+
+
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
+def _victim_slot(key, bmax, nb, shift):
+    """The slot holding the largest key (keys never tie)."""
+    mx = bmax[0]
+    for b in range(1, nb):
+        mx = max(mx, bmax[b])
+    b = 0
+    while bmax[b] != mx:
+        b += 1
+    j = b << shift
+    while key[j] != mx:
+        j += 1
+    return j
+
+
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
+def _block_max(key, b, shift):
+    lo = b << shift
+    mx = key[lo]
+    for j in range(lo + 1, lo + (1 << shift)):
+        mx = max(mx, key[j])
+    return mx
 
 
 @njit(cache=True)
-def run_opt(ids, writes, npages, frames, demand, cnt, chunk, snap_last, snap_out, buf):
+def run_opt(ids, writes, npages, frames, demand, cnt, bounds, snap, bufp, bufk, shift):
     st = np.zeros(npages, np.uint8)
-    key = np.empty(frames, buf.dtype)
+    nb = -(-frames >> shift)
+    key = np.full(nb << shift, -1, bufk.dtype)  # by slot; -1: empty
+    bmax = np.full(nb, -1, bufk.dtype)          # each block's largest key
     page = np.empty(frames, np.int32)
     pos = np.full(npages, -1, np.int32)
-    last = np.empty(npages, buf.dtype)
+    last = np.empty(npages, bufk.dtype)
     size = 0
-    prev = -1
-    n = ids.size
-    for c in range(snap_out.size):
-        start = c * chunk
-        end = min(start + chunk, n)
-        _chunk_next_use(ids, start, end, last, snap_last, snap_out, c, buf)
-        for i in range(start, end):
-            p = np.int64(ids[i])
-            if p == prev and st[p] & KIND == RESIDENT and (
-                    not demand or not writes[i] or st[p] & DIRTY):
-                continue  # a hit inside a run: the key is already the run's
-            prev = p
-            k = buf[i - start]
-            w = demand and writes[i]
+    for c in range(bounds.size - 1):
+        start = bounds[c]
+        end = bounds[c + 1]
+        t = _chunk_runs(ids, start, end, last, snap, c, bufp, bufk)
+        i = start  # demand mode walks every access, cache mode only the runs
+        prev = np.int64(-1)
+        k = bufk[0]
+        while True:
+            if demand:
+                if i == end:
+                    break
+                p = np.int64(ids[i])
+                if p != prev:  # a run starts: its key is the next one
+                    k = bufk[t]
+                    t += 1
+                    prev = p
+                elif st[p] & KIND == RESIDENT and (not writes[i] or st[p] & DIRTY):
+                    i += 1
+                    continue  # a hit inside a run: the key is already the run's
+                w = writes[i]
+                i += 1
+            else:  # cache mode: only the runs matter
+                if t == bufp.size:
+                    break
+                p = np.int64(bufp[t])
+                k = bufk[t]
+                t += 1
+                w = False
             a = access(st, p, w, demand, cnt)
             if a == HIT:
                 j = pos[p]
-                key[j] = k  # the key only grows: it was <= i
-                _sift_up(key, page, pos, j)
+                key[j] = k  # the key only grows: it was <= now
+                b = j >> shift
+                bmax[b] = max(bmax[b], k)
             elif a == NEED_FRAME:
                 if size < frames:
-                    key[size] = k
-                    page[size] = p
-                    _sift_up(key, page, pos, size)
+                    j = size
                     size += 1
+                    key[j] = k
+                    b = j >> shift
+                    bmax[b] = max(bmax[b], k)
                 else:
-                    v = page[0]
+                    j = _victim_slot(key, bmax, nb, shift)
+                    v = page[j]
                     pos[v] = -1
                     evict(st, v, demand, cnt)
-                    key[0] = k
-                    page[0] = p
-                    _sift_down(key, page, pos, 0, size)
+                    key[j] = k
+                    b = j >> shift
+                    bmax[b] = _block_max(key, b, shift)
+                page[j] = p
+                pos[p] = j
     return cnt
