@@ -11,13 +11,13 @@ Within a run nothing is evicted, so giving the page its after-the-run key at
 the run's first access makes the same decisions as updating it at every
 access, and the other accesses of the run need no work at all.
 
-Resident pages' keys sit in a flat array cut into blocks of ``2**shift``
-slots, with each block's maximum beside it.  A hit only raises its page's key
-(from "now" to its next use), so it writes the key and raises its block's
-maximum: O(1), no sifting.  An eviction takes the largest block maximum, finds
-its slot in that block and recomputes the block's maximum: O(frames /
-2**shift + 2**shift), straight scans the compiler vectorises.  Since keys
-never tie, the victim is the one a heap would pick.
+Resident pages sit in slots of a max-tree (:mod:`.maxtree`) whose values are
+``key << sbits | slot`` (``sbits`` bits hold any slot number).  A hit only
+raises its page's key (from "now" to its next use): the slot's value grows and
+its ancestors follow, O(1) on average, no sifting.  An eviction reads the
+largest value, whose low bits name the victim's slot, and replaces it: a few
+vectorised scans of 16 to 64 values.  Since keys never tie, the victim is the
+one a heap would pick.
 """
 
 from __future__ import annotations
@@ -25,7 +25,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ...errors import InvalidArgument
+from . import maxtree
 from .common import DIRTY, HIT, KIND, NEED_FRAME, RESIDENT, access, evict
+from .prefetch import prefetch
+
+_AHEAD = 32  # prefetch the state of the page this many accesses ahead ...
+_FAR = 1 << 16  # ... when the trace has at least this many pages (else it is cached)
 
 
 def next_use(ids: np.ndarray, npages: int) -> np.ndarray:
@@ -62,12 +68,6 @@ def _next_use(ids, last, out):
 _MIN_CHUNK = 65536
 
 
-def block_shift(frames: int) -> int:
-    """Blocks of about sqrt(frames) slots (at least 8): an eviction then scans
-    about 3 * sqrt(frames) keys."""
-    return max(3, (max(frames, 1).bit_length() + 1) // 2)
-
-
 def replay_opt(ids, writes, npages, frames, demand, cnt):
     """OPT over ``ids`` without an ``n``-long next-use array.  The trace is cut
     into chunks of about ``chunk`` accesses, each starting at a run start (so
@@ -83,11 +83,16 @@ def replay_opt(ids, writes, npages, frames, demand, cnt):
     dtype = np.int32 if n + npages < 2**31 else np.int64
     nch = max(1, min(-(-n // _MIN_CHUNK), n // max(npages, 1)))
     chunk = -(-n // nch)
+    sbits = (frames - 1).bit_length()
+    if (n + npages) >> (63 - sbits):
+        raise InvalidArgument(f"policy='opt': a trace of {n:,} accesses is too long for "
+                              f"{frames:,} frames; replay at most {2**(63 - sbits):,}")
     bounds = _run_bounds(ids, chunk)
     snap = np.empty((bounds.size - 1, npages), dtype)
     _chunk_states(ids, bounds, snap)
     return run_opt(ids, writes, npages, frames, demand, cnt, bounds, snap,
-                   np.empty(chunk, ids.dtype), np.empty(chunk + 1, dtype), block_shift(frames))
+                   np.empty(chunk, ids.dtype), np.empty(chunk + 1, dtype),
+                   maxtree.layout(frames), sbits)
 
 
 @njit(cache=True)
@@ -130,12 +135,12 @@ def _chunk_states(ids, bounds, snap):
 
 
 @njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
-def _chunk_runs(ids, start, end, last, snap, c, bufp, bufk):
+def _chunk_runs(ids, start, end, last, snap, c, bufp, bufk, far):
     """The runs of chunk ``c`` (accesses ``start .. end``, ``end`` a run start
     or ``n``) in order in ``bufp[m:], bufk[m:]`` (page, next use after the
     run); returns ``m``.  ``bufk`` has one slot more than ``bufp``.  ``last``
     is a scratch copy of the chunk's state (copied element by element: a row
-    view would be a new array object)."""
+    view would be a new array object).  ``far``: prefetch ``last[]`` ahead."""
     for p in range(last.size):
         last[p] = snap[c, p]
     m = bufp.size
@@ -143,6 +148,8 @@ def _chunk_runs(ids, start, end, last, snap, c, bufp, bufk):
     nxt = np.int64(-1)
     for i in range(end - 1, start - 1, -1):
         p = np.int64(ids[i])
+        if far:
+            prefetch(last, ids[max(i - _AHEAD, start)])
         e = nxt != p  # i ends a run (backwards: a new run begins)
         m -= e
         # branch-free (runs and repeats alternate unpredictably): a run's key is
@@ -154,54 +161,34 @@ def _chunk_runs(ids, start, end, last, snap, c, bufp, bufk):
     return m
 
 
-@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
-def _victim_slot(key, bmax, nb, shift):
-    """The slot holding the largest key (keys never tie)."""
-    mx = bmax[0]
-    for b in range(1, nb):
-        mx = max(mx, bmax[b])
-    b = 0
-    while bmax[b] != mx:
-        b += 1
-    j = b << shift
-    while key[j] != mx:
-        j += 1
-    return j
-
-
-@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
-def _block_max(key, b, shift):
-    lo = b << shift
-    mx = key[lo]
-    for j in range(lo + 1, lo + (1 << shift)):
-        mx = max(mx, key[j])
-    return mx
-
-
 @njit(cache=True)
-def run_opt(ids, writes, npages, frames, demand, cnt, bounds, snap, bufp, bufk, shift):
+def run_opt(ids, writes, npages, frames, demand, cnt, bounds, snap, bufp, bufk, off, sbits):
     st = np.zeros(npages, np.uint8)
-    nb = -(-frames >> shift)
-    key = np.full(nb << shift, -1, bufk.dtype)  # by slot; -1: empty
-    bmax = np.full(nb, -1, bufk.dtype)          # each block's largest key
+    tree = np.full(off[-1], -1, np.int64)  # slots' values key << sbits | slot; -1: empty
+    mask = (np.int64(1) << sbits) - 1
+    far = npages >= _FAR
     page = np.empty(frames, np.int32)
-    pos = np.full(npages, -1, np.int32)
+    pos = np.empty(npages, np.int32)           # the slot of a resident page
     last = np.empty(npages, bufk.dtype)
     size = 0
     for c in range(bounds.size - 1):
         start = bounds[c]
         end = bounds[c + 1]
-        t = _chunk_runs(ids, start, end, last, snap, c, bufp, bufk)
+        t = _chunk_runs(ids, start, end, last, snap, c, bufp, bufk, far)
         i = start  # demand mode walks every access, cache mode only the runs
         prev = np.int64(-1)
-        k = bufk[0]
+        k = np.int64(0)
         while True:
             if demand:
                 if i == end:
                     break
                 p = np.int64(ids[i])
+                if far:
+                    q = ids[min(i + _AHEAD, end - 1)]
+                    prefetch(st, q)
+                    prefetch(pos, q)
                 if p != prev:  # a run starts: its key is the next one
-                    k = bufk[t]
+                    k = np.int64(bufk[t]) << sbits
                     t += 1
                     prev = p
                 elif st[p] & KIND == RESIDENT and (not writes[i] or st[p] & DIRTY):
@@ -213,30 +200,26 @@ def run_opt(ids, writes, npages, frames, demand, cnt, bounds, snap, bufp, bufk, 
                 if t == bufp.size:
                     break
                 p = np.int64(bufp[t])
-                k = bufk[t]
+                if far:
+                    q = bufp[min(t + _AHEAD, bufp.size - 1)]
+                    prefetch(st, q)
+                    prefetch(pos, q)
+                k = np.int64(bufk[t]) << sbits
                 t += 1
                 w = False
             a = access(st, p, w, demand, cnt)
             if a == HIT:
-                j = pos[p]
-                key[j] = k  # the key only grows: it was <= now
-                b = j >> shift
-                bmax[b] = max(bmax[b], k)
+                j = np.int64(pos[p])
+                maxtree.raise_value(tree, off, j, k | j)  # the key only grows: it was now
             elif a == NEED_FRAME:
                 if size < frames:
-                    j = size
+                    j = np.int64(size)
                     size += 1
-                    key[j] = k
-                    b = j >> shift
-                    bmax[b] = max(bmax[b], k)
+                    maxtree.raise_value(tree, off, j, k | j)
                 else:
-                    j = _victim_slot(key, bmax, nb, shift)
-                    v = page[j]
-                    pos[v] = -1
-                    evict(st, v, demand, cnt)
-                    key[j] = k
-                    b = j >> shift
-                    bmax[b] = _block_max(key, b, shift)
+                    j = maxtree.largest(tree, off) & mask
+                    evict(st, page[j], demand, cnt)  # (pos[] is read only on hits)
+                    maxtree.replace_largest(tree, off, j, k | j)
                 page[j] = p
                 pos[p] = j
     return cnt
