@@ -22,7 +22,7 @@ import pagewalk.trace.fast as fast
 from pagewalk.trace.fast import opt as opt_module
 from pagewalk.trace.fast.common import access
 from pagewalk.trace.fast.irguard import kernel_refcounts_in_loops
-from pagewalk.trace.mrc import stack_distance_histogram
+from pagewalk.trace.mrc import _stack_distances
 from pagewalk.trace.policies import MIN_FRAMES, MODES, POLICY_NAMES
 
 
@@ -34,7 +34,7 @@ def all_kernels() -> list[CPUDispatcher]:
         for name, obj in vars(mod).items():
             if name.startswith("run_") and isinstance(obj, CPUDispatcher):
                 found[name] = obj
-    found["stack_distance_histogram"] = stack_distance_histogram
+    found["_stack_distances"] = _stack_distances
     found["_chunk_states"] = opt_module._chunk_states
     return list(found.values())
 

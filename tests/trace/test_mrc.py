@@ -70,3 +70,18 @@ def test_bad_arguments() -> None:
         pt.mrc([1, 2, 3], sample=0)
     with pytest.raises(InvalidArgument, match="policy"):
         pt.mrc([1, 2, 3], policy="nope")
+
+
+def test_lru_curve_with_many_pages_equals_replay() -> None:
+    """At least _FAR pages (the pass prefetches ahead), several compactions."""
+    from pagewalk.trace.mrc import _FAR
+    rng = np.random.default_rng(12)
+    npages = _FAR + 3000
+    w = 1.0 / np.arange(1, npages + 1) ** 0.9
+    pages = np.concatenate([np.arange(npages), rng.choice(npages, 400_000, p=w / w.sum())])
+    tr = pt.Trace.from_pages(pages)
+    assert tr.n_pages >= _FAR
+    curve = pt.mrc(tr)
+    assert curve.misses.dtype == np.int64
+    for k in (1, 7, 1000, 30_000, npages - 1, npages):
+        assert curve.misses_at(k) == pt.replay(tr, frames=k).faults, k

@@ -33,10 +33,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
 from ..errors import InvalidArgument, PagewalkWarning
+from .fast.prefetch import prefetch
 from .model import Trace
 from .policies import MIN_FRAMES, POLICY_NAMES
 from .replay import as_trace, check_choice, replay
@@ -51,6 +53,17 @@ def _popcount(typingctx, x):
 
     def codegen(context, builder, signature, args):
         return builder.ctpop(args[0])
+
+    return sig, codegen
+
+
+@intrinsic
+def _trailing_zeros(typingctx, x):
+    """The CPU's count of trailing zero bits of a nonzero uint64 (LLVM's cttz)."""
+    sig = types.uint64(types.uint64)
+
+    def codegen(context, builder, signature, args):
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 1))  # x != 0: no zero check
 
     return sig, codegen
 
@@ -87,10 +100,23 @@ def _live_upto(bits, tree, s):
     return total
 
 
+def stack_distance_histogram(ids: np.ndarray, npages: int) -> np.ndarray:
+    """``hist[d]`` (``int64``) = number of accesses at LRU stack distance ``d``
+    (1 .. npages); ``hist[0]`` = first accesses (infinite distance).  See
+    :func:`_stack_distances`; the counts are kept in ``int32`` while the
+    trace is shorter than 2**31 accesses (half the cache footprint)."""
+    hist = np.zeros(npages + 1, np.int32 if ids.size < 2**31 else np.int64)
+    _stack_distances(ids, npages, hist, npages >= _FAR)
+    return hist.astype(np.int64, copy=False)
+
+
+_FAR = 1 << 16  # from this many pages on, last[] is prefetched ahead ...
+_AHEAD = 16     # ... by this many accesses
+
+
 @njit(cache=True)
-def stack_distance_histogram(ids, npages):
-    """``hist[d]`` = number of accesses at LRU stack distance ``d`` (1 ..
-    npages); ``hist[0]`` = first accesses (infinite distance).
+def _stack_distances(ids, npages, hist, far):
+    """Add each access's stack distance to ``hist``.
 
     Each page's last access holds a "slot"; slots are numbered in time order
     and a live slot is a set bit.  The distance of an access is the number of
@@ -98,8 +124,10 @@ def stack_distance_histogram(ids, npages):
     a bitmap (one bit a slot) and a Fenwick tree over 512-slot blocks, so the
     state is about ``npages / 4`` bytes of bitmap plus ``npages / 64`` bytes of
     tree: cache-resident far beyond the L2 size that a Fenwick tree of
-    counters would need.  When the slots run out the live ones are renumbered
-    in order (slot space: twice the distinct pages)."""
+    counters would need.  When the slots run out the live ones (the bitmap's
+    set bits, in order) are renumbered (slot space: twice the distinct
+    pages).  With ``far`` (many pages: ``last[]`` outgrows the caches) the
+    ``last[]`` entry of the page ``_AHEAD`` accesses ahead is prefetched."""
     cap = max(2 * npages, 4096)
     cap = (cap + 511) // 512 * 512
     nblocks = cap // 512
@@ -107,13 +135,15 @@ def stack_distance_histogram(ids, npages):
     tree = np.zeros(nblocks + 1, np.int32)  # Fenwick tree over blocks 1..nblocks
     slot_page = np.zeros(cap, np.int32)
     last = np.full(npages, -1, np.int32)  # slot of the page's last access, -1: none
-    hist = np.zeros(npages + 1, np.int64)
     cur = 0    # the next free slot
     total = 0  # live slots = distinct pages seen so far
     prev = -1
     one = np.uint64(1)
-    for i in range(ids.size):
+    n = ids.size
+    for i in range(n):
         p = np.int64(ids[i])
+        if far:
+            prefetch(last, ids[min(i + _AHEAD, n - 1)])
         if p == prev:
             hist[1] += 1
             continue
@@ -127,14 +157,16 @@ def stack_distance_histogram(ids, npages):
             bits[s >> 6] &= ~(one << np.uint64(s & 63))
             _fenwick_add(tree, (s >> _BLOCK_SHIFT) + 1, -1)
         if cur == cap:
-            # compact: renumber the live slots 0..live-1, in order
+            # compact: renumber the live slots 0..live-1, in order, from the bitmap
             live = 0
-            for t in range(cap):
-                q = slot_page[t]
-                if last[q] == t and t != s:
+            for w in range(cap // 64):
+                x = bits[w]
+                while x:
+                    q = slot_page[w * 64 + np.int64(_trailing_zeros(x))]
                     last[q] = live
                     slot_page[live] = q
                     live += 1
+                    x &= x - one
             bits[:] = 0
             for t in range(live):
                 bits[t >> 6] |= one << np.uint64(t & 63)
@@ -149,7 +181,6 @@ def stack_distance_histogram(ids, npages):
         last[p] = cur
         slot_page[cur] = p
         cur += 1
-    return hist
 
 
 @njit(cache=True)
