@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from .vma import VmaTree
+from .vma import MMAP_MIN_ADDR, VmaTree
 
 
 class MM(IntEnum):
@@ -26,7 +26,7 @@ class MmStruct:
     def __init__(self, machine) -> None:
         self.machine = machine
         self.pgd = 0
-        self.mmap = VmaTree()
+        self.mmap = VmaTree(machine.config.stack_guard_gap, MMAP_MIN_ADDR)
         self.rss = [0, 0, 0, 0]
         self.hiwater_rss = 0
         self.pgtables_bytes = 0

@@ -54,6 +54,10 @@ def check_machine(machine) -> None:
             continue
         if not task.alive:
             raise KernelBug(f"check: dead task {task.pid} still has an mm")
+        try:
+            mm.mmap.check()
+        except AssertionError as e:
+            raise KernelBug(f"check: pid {task.pid}: {e}") from None
         rss = [0, 0, 0, 0]
         seen: dict[int, int] = {}
         for addr, pte, huge in _leaf_entries(machine, mm):
