@@ -44,7 +44,8 @@ class MmStruct:
         self.deposited: dict[int, int] = {}  # THP: pmd address -> pte table kept for a split
 
     def total_vm(self) -> int:
-        return sum(v.pages() for v in self.mmap)
+        """Pages mapped (mm->total_vm), kept by the VMA tree: O(1)."""
+        return self.mmap.total_pages
 
     def get_rss(self) -> int:
         return self.rss[MM.FILEPAGES] + self.rss[MM.ANONPAGES] + self.rss[MM.SHMEMPAGES]

@@ -165,6 +165,7 @@ class VmaTree:
         self._gaps = GapTree()
         self.guard = guard                  # stack_guard_gap the gaps were computed with
         self.floor = floor                  # the lowest address a mapping may take
+        self.total_pages = 0                # mm->total_vm, kept as VMAs come and go
         self.cache: VMA | None = None      # vmacache: the last VMA find_vma returned
 
     def __iter__(self) -> Iterator[VMA]:
@@ -198,6 +199,7 @@ class VmaTree:
     # changes -----------------------------------------------------------------
     def insert(self, vma: VMA) -> None:
         self._list.add(vma)
+        self.total_pages += (vma.vm_end - vma.vm_start) >> 12
         i = self._list.bisect_key_left(vma.vm_start)
         self._gap_at(i)
         self._gap_at(i + 1)
@@ -205,6 +207,7 @@ class VmaTree:
     def remove(self, vma: VMA) -> None:
         i = self._index(vma)
         del self._list[i]
+        self.total_pages -= (vma.vm_end - vma.vm_start) >> 12
         self._gaps.discard(vma.vm_start)
         self._gap_at(i)
         if self.cache is vma:
@@ -217,6 +220,7 @@ class VmaTree:
             vma.vm_start, vma.vm_end = start, end
             self.insert(vma)
         elif end != vma.vm_end:
+            self.total_pages += (end - vma.vm_end) >> 12
             vma.vm_end = end
             self._gap_at(self._index(vma) + 1)
 
@@ -320,6 +324,9 @@ class VmaTree:
             from itertools import zip_longest
             bad = next((w, h) for w, h in zip_longest(want, have) if w != h)
             raise AssertionError(f"vma tree: gap index {bad[1]} where the VMAs give {bad[0]}")
+        if self.total_pages != sum(v.pages() for v in lst):
+            raise AssertionError(f"vma tree: total_vm {self.total_pages} pages, the VMAs "
+                                 f"hold {sum(v.pages() for v in lst)}")
 
 
 def _vm_start(vma: VMA) -> int:
