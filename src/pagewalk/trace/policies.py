@@ -55,18 +55,27 @@
            (``small_size_ratio=0.1, ghost_size_ratio=0.9,
            move_to_main_threshold=2``).  Needs ``frames >= 20``; rules in
            ``fast/s3fifo.py``.
+``lirs``   LIRS with libCacheSim's ``LIRS(k)`` (its only parameter,
+           ``hirs_ratio``, is fixed at 0.01): a recency stack S of LIR pages,
+           resident and non-resident HIR pages, a FIFO/LRU stack Q of
+           ``max(1, int(0.01 * k))`` resident HIR pages, non-resident pages
+           kept while S holds at most ``2k``.  Like libCacheSim's it can hold
+           a few pages more than ``k`` (see ``fast/lirs.py``).  Needs
+           ``frames >= 2``.
 =========  ===============================================================
 """
 
 from __future__ import annotations
 
 POLICY_NAMES = ("lru", "clock", "fifo", "opt", "arc", "lfu", "linux", "mru", "random",
-                "sieve", "2q", "s3fifo")
+                "sieve", "2q", "s3fifo", "lirs")
 # Policies whose libCacheSim definition admits no page below some size.
-MIN_FRAMES = {"2q": 4, "s3fifo": 20}
+MIN_FRAMES = {"2q": 4, "s3fifo": 20, "lirs": 2}
 MIN_FRAMES_WHY = {"2q": "its A1in queue holds int(frames * 0.25) pages (libCacheSim's "
                         "TwoQ), which must be at least one",
                   "s3fifo": "its small queue holds int(frames * 0.1) pages and libCacheSim's "
-                            "S3FIFO admits a page to it only when that is at least two"}
+                            "S3FIFO admits a page to it only when that is at least two",
+                  "lirs": "its LIR set holds frames - max(1, int(frames * 0.01)) pages "
+                          "(libCacheSim's LIRS), which must be at least one"}
 MODES = ("cache", "demand")
 ENGINES = ("fast", "reference")

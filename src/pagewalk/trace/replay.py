@@ -140,7 +140,7 @@ _NO_WRITES = np.zeros(1, np.bool_)
 def run_fast(trace: Trace, frames: int, policy: str, demand: bool,
              seed: int = 0) -> np.ndarray:
     """The compiled kernel's counter vector (see :mod:`.fast.common`)."""
-    from .fast import arc, clock, fifo, lfu, linux, lru, mru, opt, rand, s3fifo, sieve, twoq
+    from .fast import arc, clock, fifo, lfu, linux, lirs, lru, mru, opt, rand, s3fifo, sieve, twoq
     ids, npages = trace.ids, max(trace.n_pages, 1)
     writes = trace.writes if demand else _NO_WRITES  # cache mode never reads them
     cnt = C.new_counters()
@@ -165,6 +165,8 @@ def run_fast(trace: Trace, frames: int, policy: str, demand: bool,
         twoq.run_twoq(ids, writes, npages, frames, demand, cnt)
     elif policy == "sieve":
         sieve.run_sieve(ids, writes, npages, frames, demand, cnt)
+    elif policy == "lirs":
+        lirs.run_lirs(ids, writes, npages, frames, demand, cnt)
     elif policy == "random":
         mt, pos = rand.mt_state(seed)
         rand.run_random(ids, writes, npages, frames, demand, cnt, mt, pos)
