@@ -24,6 +24,8 @@ from pagewalk.trace.reference import POLICIES
 PAGE = 4096
 KERNEL_POLICIES = ["lru", "fifo", "clock", "opt", "arc", "lfu", "linux", "mru", "random", "sieve",
                    "2q", "s3fifo"]
+# Not lirs: libCacheSim's LIRS can make a swapped-out page resident again without an
+# access (tests/trace/test_lirs.py), which no reclaim or fault path of a kernel does.
 
 
 def run_kernel_model(pages: list[int], writes: list[bool], frames: int, policy: str) -> dict:
