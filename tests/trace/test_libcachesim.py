@@ -141,3 +141,29 @@ def test_lirs_hits_where_libcachesim_hits() -> None:
         hits.append(cache.get(req))
     assert hits == [False, False, True, True, True, True, False, True, True, True]
     assert pt.replay(pages, frames=2, policy="lirs").faults == hits.count(False)
+
+
+def test_libcachesim_clockpro_keeps_the_first_half_k_pages_for_ever() -> None:
+    """Why pagewalk has no clockpro: libCacheSim's ClockPro(k) with its default
+    init_ratio_cold=0.5 admits a page only while the cold pages fit in int(k * 0.5)
+    and never evicts, so its misses are those of a fixed set of the first int(k / 2)
+    distinct pages."""
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        npages = int(rng.integers(1, 60))
+        pages = rng.integers(0, npages, int(rng.integers(1, 400))).tolist()
+        k = int(rng.integers(1, 70))
+        cache = lcs.ClockPro(k)
+        misses = 0
+        for p in pages:
+            req = lcs.Request()
+            req.obj_id, req.obj_size = p + 1, 1
+            misses += not cache.get(req)
+        held: set[int] = set()
+        model = 0
+        for p in pages:
+            if p not in held:
+                model += 1
+                if len(held) < k // 2:
+                    held.add(p)
+        assert misses == model, (k, npages)

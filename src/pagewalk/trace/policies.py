@@ -77,5 +77,10 @@ MIN_FRAMES_WHY = {"2q": "its A1in queue holds int(frames * 0.25) pages (libCache
                             "S3FIFO admits a page to it only when that is at least two",
                   "lirs": "its LIR set holds frames - max(1, int(frames * 0.01)) pages "
                           "(libCacheSim's LIRS), which must be at least one"}
+# Policies asked for that pagewalk does not offer, and why (one line each).
+UNAVAILABLE = {"clockpro": "policy='clockpro' is not offered: libCacheSim's ClockPro(k), whose "
+                           "counts it would have to equal, never evicts (it keeps the first "
+                           "int(k / 2) pages it sees; docs/performance.md); use 'lirs', 'arc' "
+                           "or 'clock'"}
 MODES = ("cache", "demand")
 ENGINES = ("fast", "reference")

@@ -42,7 +42,7 @@ from ..errors import InvalidArgument
 from ..units import PAGE_SIZE, SIZE_HELP, parse_size
 from .fast import common as C
 from .model import Trace
-from .policies import ENGINES, MIN_FRAMES, MIN_FRAMES_WHY, MODES, POLICY_NAMES
+from .policies import ENGINES, MIN_FRAMES, MIN_FRAMES_WHY, MODES, POLICY_NAMES, UNAVAILABLE
 
 
 @dataclass(frozen=True)
@@ -187,6 +187,8 @@ def replay(trace: Trace | str | os.PathLike | Iterable[int], frames: int | None 
     kernel; the counters are identical, only slower.
     """
     k = resolve_frames(frames, memory)
+    if policy in UNAVAILABLE:
+        raise InvalidArgument(UNAVAILABLE[policy])
     check_choice(policy, POLICY_NAMES, "policy")
     check_choice(mode, MODES, "mode")
     check_choice(engine, ENGINES, "engine")
