@@ -40,8 +40,8 @@ PEERS: dict[str, tuple[str, dict[str, object]]] = {
     "lru": ("LRU", {}), "fifo": ("FIFO", {}), "clock": ("Clock", {"init_freq": 1}),
     "opt": ("Belady", {}), "arc": ("ARC", {}), "lfu": ("LFU", {}),
     "s3fifo": ("S3FIFO", {}), "sieve": ("Sieve", {}), "2q": ("TwoQ", {}),
-    "lirs": ("LIRS", {}), "clockpro": ("ClockPro", {}),
-}
+    "lirs": ("LIRS", {}),
+}  # no ClockPro: libCacheSim's never evicts (docs/performance.md), pagewalk refuses it
 ORACLE = {"opt"}
 TARGET = {"lru": 10, "clock": 10, "fifo": 10, "opt": 4, "arc": 5, "lfu": 5}
 
