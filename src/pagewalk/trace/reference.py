@@ -418,7 +418,9 @@ class LIRS:
     counters ``lirs``, ``hirs`` and ``occupied`` are libCacheSim's
     ``lirs_count``, ``hirs_count`` and ``occupied_byte``.  A page is resident
     while a hit on it would be a hit: LIR in ``s``, resident HIR in ``s``, or in
-    ``q``.  ``hit`` and ``miss`` return the pages that stopped being resident.
+    ``q``.  ``hit`` and ``miss`` return ``(gone, came)``: the pages other than
+    the accessed one that stopped being resident, and those that became
+    resident without an access (a ghost moved from S's bottom into Q).
     """
 
     def __init__(self, frames: int, trace: Sequence[int]) -> None:
