@@ -57,7 +57,7 @@
            ``fast/s3fifo.py``.
 ``lirs``   LIRS with libCacheSim's ``LIRS(k)`` (its only parameter,
            ``hirs_ratio``, is fixed at 0.01): a recency stack S of LIR pages,
-           resident and non-resident HIR pages, a FIFO/LRU stack Q of
+           resident and non-resident HIR pages, an LRU stack Q of
            ``max(1, int(0.01 * k))`` resident HIR pages, non-resident pages
            kept while S holds at most ``2k``.  Like libCacheSim's it can hold
            a few pages more than ``k`` (see ``fast/lirs.py``).  Needs
