@@ -60,7 +60,3 @@ def test_lirs_brings_back_a_ghost_at_the_bottom_of_its_stack_as_libcachesim_does
     for engine in ("fast", "reference"):
         assert pt.replay(pages, frames=2, policy="lirs", engine=engine) == cache
 
-
-def test_clockpro_is_refused_in_one_line() -> None:
-    with pytest.raises(InvalidArgument, match=r"ClockPro.*never evicts"):
-        pt.replay([1, 2, 1], frames=4, policy="clockpro")

@@ -554,9 +554,119 @@ class LIRS:
         self._limit_stack()
         return self._changes(p)
 
+class ClockPro:
+    """CLOCK-Pro (Jiang, Chen & Zhang, USENIX ATC '05) with pyclockpro's rules
+    (see :mod:`pagewalk.trace.fast.clockpro` for the rules and how they differ from
+    the paper).
+
+    One ring of pages, each hot, cold (both resident) or test (a non-resident
+    page in its test period), held as ``nxt``/``prv`` dicts; a new page enters
+    just behind ``hand_hot``.  ``cold_target`` is the paper's adaptive ``m_c``.
+    ``miss`` returns the list of pages evicted (a cold page whose reference bit
+    is clear when ``hand_cold`` reaches it becomes a test page); it is usually one
+    page, and can be two when the hands chase each other.
+    """
+
+    def __init__(self, frames: int, trace: Sequence[int], init_ratio_cold: float = 0.5) -> None:
+        self.frames = frames
+        self.cold_target = max(1, int(frames * init_ratio_cold))
+        self.kind: dict[int, str] = {}      # page -> "hot", "cold" or "test"
+        self.ref: dict[int, bool] = {}
+        self.nxt: dict[int, int] = {}
+        self.prv: dict[int, int] = {}
+        self.hand_hot: int | None = None
+        self.hand_cold: int | None = None
+        self.hand_test: int | None = None
+        self.count = {"hot": 0, "cold": 0, "test": 0}
+        self.gone: list[int] = []
+
+    def hit(self, p: int, i: int) -> None:
+        self.ref[p] = True
+
+    def miss(self, p: int, i: int) -> list[int]:
+        self.gone = []
+        if self.kind.get(p) == "test":  # back in its test period: it becomes hot
+            self.cold_target = min(self.cold_target + 1, self.frames)
+            self.count["test"] -= 1
+            self._remove(p)
+            self._insert(p, "hot")
+        else:
+            self._insert(p, "cold")
+        return self.gone
+
+    def _insert(self, p: int, kind: str) -> None:
+        while self.count["hot"] + self.count["cold"] >= self.frames:
+            self._run_hand_cold()
+        h = self.hand_hot
+        if h is None:
+            self.nxt[p] = self.prv[p] = p
+            self.hand_hot = self.hand_cold = self.hand_test = p
+        else:  # just behind hand_hot
+            before = self.prv[h]
+            self.nxt[before], self.prv[p], self.nxt[p], self.prv[h] = p, before, h, p
+        if self.hand_cold == self.hand_hot:
+            self.hand_cold = self.prv[self.hand_cold]
+        self.kind[p] = kind
+        self.ref[p] = False
+        self.count[kind] += 1
+
+    def _remove(self, p: int) -> None:
+        """Take ``p`` off the ring; a hand resting on it steps back."""
+        before, after = self.prv.pop(p), self.nxt.pop(p)
+        if self.hand_hot == p:
+            self.hand_hot = before
+        if self.hand_cold == p:
+            self.hand_cold = before
+        if self.hand_test == p:
+            self.hand_test = before
+        self.nxt[before], self.prv[after] = after, before
+        del self.kind[p]
+
+    def _run_hand_cold(self) -> None:
+        p = self.hand_cold
+        if self.kind[p] == "cold":
+            self.count["cold"] -= 1
+            if self.ref[p]:
+                self.kind[p], self.ref[p] = "hot", False
+                self.count["hot"] += 1
+            else:
+                self.kind[p] = "test"
+                self.count["test"] += 1
+                self.gone.append(p)
+                while self.count["test"] > self.frames:
+                    self._run_hand_test()
+        self.hand_cold = self.nxt[self.hand_cold]
+        while self.count["hot"] > self.frames - self.cold_target:
+            self._run_hand_hot()
+
+    def _run_hand_hot(self) -> None:
+        if self.hand_hot == self.hand_test:
+            self._run_hand_test()
+        p = self.hand_hot
+        if self.kind[p] == "hot":
+            if self.ref[p]:
+                self.ref[p] = False
+            else:
+                self.kind[p] = "cold"
+                self.count["hot"] -= 1
+                self.count["cold"] += 1
+        self.hand_hot = self.nxt[self.hand_hot]
+
+    def _run_hand_test(self) -> None:
+        if self.hand_test == self.hand_cold:
+            self._run_hand_cold()
+        p = self.hand_test
+        if self.kind[p] == "test":  # its test period ends: it leaves the ring
+            self._remove(p)
+            self.count["test"] -= 1
+            if self.cold_target > 1:
+                self.cold_target -= 1
+        self.hand_test = self.nxt[self.hand_test]
+
+
 POLICIES = {"lru": LRU, "fifo": FIFO, "clock": Clock, "opt": OPT, "arc": ARC,
             "lfu": LFU, "linux": Linux, "mru": MRU, "random": Random, "sieve": Sieve,
-            "2q": TwoQ, "s3fifo": S3FIFO, "lirs": LIRS}
+            "2q": TwoQ, "s3fifo": S3FIFO, "lirs": LIRS, "clockpro": ClockPro}
 
 
 def replay_reference(ids: Sequence[int], writes: Sequence[bool], frames: int,

@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, KernelBug
 from ..units import PAGE_SIZE, SIZE_HELP, parse_size
 from .fast import common as C
 from .model import Trace
@@ -167,6 +167,13 @@ def run_fast(trace: Trace, frames: int, policy: str, demand: bool,
         sieve.run_sieve(ids, writes, npages, frames, demand, cnt)
     elif policy == "lirs":
         lirs.run_lirs(ids, writes, npages, frames, demand, cnt)
+    elif policy == "clockpro":
+        from .fast import clockpro
+        clockpro.run_clockpro(ids, writes, npages, frames, demand, cnt,
+                              clockpro.initial_cold_target(frames))
+        if cnt[C.ACCESSES] == clockpro.STACK_OVERFLOW:
+            raise KernelBug("clockpro: the hands ran each other deeper than the kernel's "
+                            "stack; please report the trace and frames")
     elif policy == "random":
         mt, pos = rand.mt_state(seed)
         rand.run_random(ids, writes, npages, frames, demand, cnt, mt, pos)
