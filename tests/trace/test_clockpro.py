@@ -51,6 +51,18 @@ def test_clockpro_kernel_equals_reference_at_larger_sizes(seed: int, mode: str) 
     assert fast == ref
 
 
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(trace=st.lists(st.tuples(st.integers(0, 7), st.booleans()), min_size=200,
+                      max_size=1500), frames=st.integers(2, 5), mode=st.sampled_from(MODES))
+def test_clockpro_kernel_equals_reference_on_long_traces_over_few_pages(
+        trace: list[tuple[int, bool]], frames: int, mode: str) -> None:
+    """Long enough for the cold target to reach k and the test pages their bound."""
+    tr = pt.Trace.from_pages([p for p, _ in trace], [w for _, w in trace])
+    fast = pt.replay(tr, frames=frames, policy="clockpro", mode=mode)
+    ref = pt.replay(tr, frames=frames, policy="clockpro", mode=mode, engine="reference")
+    assert fast == ref
+
 def reference_misses(pages: list[int], frames: int, ratio: float) -> tuple[int, int]:
     """(misses, evictions) of the reference twin, cold target from ``ratio``."""
     pol = ClockPro(frames, pages, init_ratio_cold=ratio)
