@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import pagewalk.trace as pt
-from pagewalk.trace.fast.opt import next_use
+from pagewalk.trace.libcachesim_formats import next_access
 
 CACHE = Path(os.environ.get("PAGEWALK_BENCH_CACHE", Path.home() / ".cache" / "pagewalk-bench"))
 
@@ -39,9 +39,7 @@ def write_oracle_general(trace: pt.Trace, path: Path) -> None:
     rec = np.zeros(n, dtype=[("t", "<u4"), ("id", "<u8"), ("size", "<u4"), ("next", "<i8")])
     rec["id"] = trace.pages + np.uint64(1)
     rec["size"] = 1
-    nxt = next_use(trace.ids, max(trace.n_pages, 1))
-    nxt[nxt >= n] = -1
-    rec["next"] = nxt
+    rec["next"] = next_access(trace.ids)
     tmp = path.with_suffix(".tmp")
     rec.tofile(tmp)
     tmp.rename(path)

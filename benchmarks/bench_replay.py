@@ -40,8 +40,13 @@ PEERS: dict[str, tuple[str, dict[str, object]]] = {
     "lru": ("LRU", {}), "fifo": ("FIFO", {}), "clock": ("Clock", {"init_freq": 1}),
     "opt": ("Belady", {}), "arc": ("ARC", {}), "lfu": ("LFU", {}),
     "s3fifo": ("S3FIFO", {}), "sieve": ("Sieve", {}), "2q": ("TwoQ", {}),
-    "lirs": ("LIRS", {}), "clockpro": ("ClockPro", {}),
+    "lirs": ("LIRS", {}),
 }
+# Policies measured without a peer, and why (printed in the verdict column).
+NO_PEER = {"clockpro": "no peer: libCacheSim's ClockPro never evicts (docs/performance.md)",
+           "mru": "no peer: no MRU class in libCacheSim's bindings",
+           "random": "no peer: OSTEP's seeded RAND",
+           "linux": "no peer: pagewalk's own model"}
 ORACLE = {"opt"}
 TARGET = {"lru": 10, "clock": 10, "fifo": 10, "opt": 4, "arc": 5, "lfu": 5}
 
@@ -192,7 +197,7 @@ def main() -> None:
                 ratio += f" {r['pagewalk_cpu_s'] * 1e3:>10.1f}"
                 ratio += (f" {r['libcachesim_cpu_s'] * 1e3:>10.1f} {r['cpu_ratio']:>8.1f}x"
                           if "ratio" in r else f" {'-':>10} {'-':>9}")
-                verdict = ""
+                verdict = NO_PEER.get(policy, "")
                 if "ratio" in r:
                     verdict = f"{'ok' if r['cpu_ratio'] >= target else 'MISSED'} (>= {target}x)"
                     if policy != "random" and r["libcachesim_faults"] != r["faults"]:

@@ -3,6 +3,8 @@ traces, cache mode."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,7 @@ PEERS = {
     "sieve": lambda k: lcs.Sieve(k),
     "2q": lambda k: lcs.TwoQ(k),
     "s3fifo": lambda k: lcs.S3FIFO(k),
+    "lirs": lambda k: lcs.LIRS(k),
 }
 
 
@@ -76,6 +79,91 @@ def test_same_fault_counts_as_libcachesim_at_larger_sizes(tmp_path: Path) -> Non
         frames = int(rng.integers(20, npages))
         write_oracle_general(path, pages)
         tr = pt.Trace.from_pages(pages)
-        for policy in ("sieve", "2q", "s3fifo", "arc", "lfu", "clock"):
+        for policy in ("sieve", "2q", "s3fifo", "arc", "lfu", "clock", "lirs"):
             ours = pt.replay(tr, frames=frames, policy=policy).faults
             assert ours == libcachesim_misses(path, policy, frames), (policy, trial, frames)
+
+
+def test_lirs_at_sizes_where_its_hir_queue_holds_several_pages(tmp_path: Path) -> None:
+    """From 200 frames LIRS's Q holds int(0.01 * k) >= 2 pages."""
+    rng = np.random.default_rng(12)
+    path = tmp_path / "trace.oracleGeneral.bin"
+    for trial in range(4):
+        npages = int(rng.integers(400, 1500))
+        w = 1.0 / np.arange(1, npages + 1) ** (0.7 + 0.1 * trial)
+        pages = rng.choice(npages, 20000, p=w / w.sum()).astype(np.uint64)
+        frames = int(rng.integers(200, npages))
+        write_oracle_general(path, pages)
+        ours = pt.replay(pt.Trace.from_pages(pages), frames=frames, policy="lirs").faults
+        assert ours == libcachesim_misses(path, "lirs", frames), (trial, frames)
+
+
+@pytest.fixture(scope="module")
+def gzip_trace(tmp_path_factory: pytest.TempPathFactory) -> pt.Trace:
+    """A real program's trace, recorded here: valgrind lackey on gzip of 20 KB of text."""
+    if shutil.which("valgrind") is None or shutil.which("gzip") is None:
+        pytest.fail("valgrind and gzip are needed to record a real trace "
+                    "(apt-get install valgrind gzip)")
+    d = tmp_path_factory.mktemp("gzip")
+    rng = np.random.default_rng(1)
+    words = [" ".join("abcdefghij"[int(c)] for c in rng.integers(0, 10, int(n)))
+             for n in rng.integers(2, 9, 500)]
+    (d / "input.txt").write_text(" ".join(words[int(i)] for i in rng.integers(0, 500, 1500)))
+    log = d / "gzip.lackey"
+    subprocess.run(["valgrind", "--tool=lackey", "--trace-mem=yes", f"--log-file={log}",
+                    "gzip", "-c", str(d / "input.txt")], check=True, stdout=subprocess.DEVNULL)
+    return pt.load_trace(log)
+
+
+@pytest.mark.parametrize("policy", ["lirs", "sieve", "2q", "s3fifo"])
+def test_same_fault_counts_as_libcachesim_on_a_real_trace(gzip_trace: pt.Trace, policy: str,
+                                                          tmp_path: Path) -> None:
+    """libCacheSim in C (process_trace): its miss ratio times the length is exact here."""
+    path = tmp_path / "gzip.oracleGeneral.bin"
+    write_oracle_general(path, gzip_trace.pages)
+    n = len(gzip_trace)
+    assert n > 100_000
+    for frames in (20, 23, 64, 100):
+        ours = pt.replay(gzip_trace, frames=frames, policy=policy).faults
+        reader = lcs.TraceReader(str(path), lcs.TraceType.ORACLE_GENERAL_TRACE)
+        miss_ratio, _ = PEERS[policy](frames).process_trace(reader)
+        assert ours == round(miss_ratio * n), (policy, frames)
+
+
+def test_lirs_hits_where_libcachesim_hits() -> None:
+    """Access by access, including the ghost LIRS(2) brings back (tests/trace/test_lirs.py)."""
+    pages = [0, 1, 0, 1, 0, 1, 2, 2, 0, 1]
+    cache = lcs.LIRS(2)
+    hits = []
+    for p in pages:
+        req = lcs.Request()
+        req.obj_id, req.obj_size = p + 1, 1
+        hits.append(cache.get(req))
+    assert hits == [False, False, True, True, True, True, False, True, True, True]
+    assert pt.replay(pages, frames=2, policy="lirs").faults == hits.count(False)
+
+
+def test_libcachesim_clockpro_keeps_the_first_half_k_pages_for_ever() -> None:
+    """Why pagewalk has no clockpro: libCacheSim's ClockPro(k) with its default
+    init_ratio_cold=0.5 admits a page only while the cold pages fit in int(k * 0.5)
+    and never evicts, so its misses are those of a fixed set of the first int(k / 2)
+    distinct pages."""
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        npages = int(rng.integers(1, 60))
+        pages = rng.integers(0, npages, int(rng.integers(1, 400))).tolist()
+        k = int(rng.integers(1, 70))
+        cache = lcs.ClockPro(k)
+        misses = 0
+        for p in pages:
+            req = lcs.Request()
+            req.obj_id, req.obj_size = p + 1, 1
+            misses += not cache.get(req)
+        held: set[int] = set()
+        model = 0
+        for p in pages:
+            if p not in held:
+                model += 1
+                if len(held) < k // 2:
+                    held.add(p)
+        assert misses == model, (k, npages)

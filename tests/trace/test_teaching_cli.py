@@ -171,3 +171,17 @@ def test_log_axis_when_the_curve_spans_decades(tmp_path: Path) -> None:
     from pagewalk.trace.plot import log_axis_floor
     assert log_axis_floor([np.array([1.0, 0.5, 0.2])]) is None
     assert log_axis_floor([np.array([1.0, 0.001, 0.0])]) == pytest.approx(0.0005)
+
+
+def test_replay_lirs_and_clockpro() -> None:
+    ok = pagewalk("replay", "--pages", "0,1,0,1,0,1,2,2,0,1", "--frames", "2", "--policy",
+                  "lirs")
+    assert ok.returncode == 0, ok.stderr
+    assert "misses 3" in ok.stdout
+    cp = pagewalk("replay", "--pages", "0,1,0,2,1,0,1,2", "--frames", "2", "--policy",
+                  "clockpro")
+    assert cp.returncode == 0, cp.stderr
+    assert "misses 5" in cp.stdout  # tests/trace/test_clockpro.py's small example
+    no = pagewalk("replay", "--pages", "1,2,1", "--frames", "1", "--policy", "clockpro")
+    assert no.returncode == 2
+    assert no.stderr.count("\n") == 1 and "needs frames >= 2" in no.stderr, no.stderr

@@ -79,7 +79,7 @@ def _replay_table(console: Console, r: StepResult, how: Narration) -> None:
         console.print("    [dim]" + escape(word("no_table", how.lang, n=len(refs))) + "[/]")
         return
     if a.get("policy", "lru") not in OSTEP_POLICIES:
-        return  # the newer policies (mru, random, sieve, 2q, s3fifo) have no OSTEP table
+        return  # the newer policies (sieve, 2q, s3fifo, lirs, clockpro) have no OSTEP table
     table = compute_table(refs, a["frames"], a.get("policy", "lru"))
     for line in format_table(table, how.lang).splitlines():
         console.print(f"      {escape(line)}")

@@ -55,18 +55,41 @@
            (``small_size_ratio=0.1, ghost_size_ratio=0.9,
            move_to_main_threshold=2``).  Needs ``frames >= 20``; rules in
            ``fast/s3fifo.py``.
+``lirs``   LIRS with libCacheSim's ``LIRS(k)`` (its only parameter,
+           ``hirs_ratio``, is fixed at 0.01): a recency stack S of LIR pages,
+           resident and non-resident HIR pages, an LRU stack Q of
+           ``max(1, int(0.01 * k))`` resident HIR pages, non-resident pages
+           kept while S holds at most ``2k``.  Like libCacheSim's it can hold
+           a few pages more than ``k`` (see ``fast/lirs.py``).  Needs
+           ``frames >= 2``.
 =========  ===============================================================
+
+``clockpro``: CLOCK-Pro (USENIX ATC '05) with pyclockpro's rules (the CLOCK-Pro
+of pyclockpro and go-clockpro; libCacheSim's ``ClockPro(k)`` never
+evicts, so it is no peer): one ring of hot, cold and test pages,
+``HAND_cold``, ``HAND_hot``, ``HAND_test``; the cold target ``m_c``
+starts at ``max(1, int(k * 0.5))`` (libCacheSim's
+``init_ratio_cold``), grows by one on a test-page miss (at most
+``k``), shrinks by one when a test period ends (at least 1); at most
+``k`` test pages.  Rules and differences from the paper in
+``fast/clockpro.py``.  Needs ``frames >= 2``.
 """
 
 from __future__ import annotations
 
 POLICY_NAMES = ("lru", "clock", "fifo", "opt", "arc", "lfu", "linux", "mru", "random",
-                "sieve", "2q", "s3fifo")
+                "sieve", "2q", "s3fifo", "lirs", "clockpro")
 # Policies whose libCacheSim definition admits no page below some size.
-MIN_FRAMES = {"2q": 4, "s3fifo": 20}
+MIN_FRAMES = {"2q": 4, "s3fifo": 20, "lirs": 2, "clockpro": 2}
 MIN_FRAMES_WHY = {"2q": "its A1in queue holds int(frames * 0.25) pages (libCacheSim's "
                         "TwoQ), which must be at least one",
                   "s3fifo": "its small queue holds int(frames * 0.1) pages and libCacheSim's "
-                            "S3FIFO admits a page to it only when that is at least two"}
+                            "S3FIFO admits a page to it only when that is at least two",
+                  "lirs": "its LIR set holds frames - max(1, int(frames * 0.01)) pages "
+                          "(libCacheSim's LIRS), which must be at least one",
+                  "clockpro": "with one frame its hands run each other for ever (as "
+                              "pyclockpro's do)"}
+# Policies asked for that pagewalk does not offer, and why (one line each).
+UNAVAILABLE: dict[str, str] = {}
 MODES = ("cache", "demand")
 ENGINES = ("fast", "reference")

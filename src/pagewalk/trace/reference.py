@@ -13,6 +13,13 @@ A policy holds at most ``frames`` pages and has two operations:
   policy first chooses and drops a victim, which it returns (else ``None``),
   then it takes ``p``.
 
+LIRS returns ``(gone, came)`` from both ``hit`` and ``miss``: the pages that
+stopped being resident (a hit can push a resident HIR page out; a miss can cost
+more than one page) and those that became resident without being accessed
+(libCacheSim's LIRS moves the bottom of its stack into Q even when that page is
+not resident; it then hits).  A page that comes back so is read from swap in
+demand mode (pswpin, no fault), like swap readahead.
+
 :func:`replay_reference` applies the access rules of the chosen mode (see
 :mod:`pagewalk.trace.replay`) and calls the policy.
 """
@@ -402,9 +409,264 @@ class S3FIFO:
         return victim
 
 
+class LIRS:
+    """LIRS with libCacheSim's ``LIRS(k)`` (rules in :mod:`pagewalk.trace.fast.lirs`).
+
+    Three LRU stacks as OrderedDicts, newest at the end: ``s`` (page -> [LIR,
+    resident]), ``q`` (resident HIR pages) and ``nh`` (non-resident HIR pages
+    of ``s``, oldest dropped first when ``s`` outgrows ``2 * frames``); the
+    counters ``lirs``, ``hirs`` and ``occupied`` are libCacheSim's
+    ``lirs_count``, ``hirs_count`` and ``occupied_byte``.  A page is resident
+    while a hit on it would be a hit: LIR in ``s``, resident HIR in ``s``, or in
+    ``q``.  ``hit`` and ``miss`` return ``(gone, came)``: the pages other than
+    the accessed one that stopped being resident, and those that became
+    resident without an access (a ghost moved from S's bottom into Q).
+    """
+
+    def __init__(self, frames: int, trace: Sequence[int]) -> None:
+        self.frames = frames
+        self.hirs_limit = max(1, int(0.01 * frames))
+        self.lirs_limit = frames - self.hirs_limit
+        self.s: OrderedDict[int, list[bool]] = OrderedDict()
+        self.q: OrderedDict[int, None] = OrderedDict()
+        self.nh: OrderedDict[int, None] = OrderedDict()
+        self.lirs = self.hirs = self.occupied = 0
+        self.touched: dict[int, bool] = {}  # page -> resident before this access
+
+    def resident(self, x: int) -> bool:
+        e = self.s.get(x)
+        return x in self.q or (e is not None and (e[0] or e[1]))
+
+    def _prune(self) -> None:
+        while len(self.s) > 1:
+            tail = next(iter(self.s))
+            lir, res = self.s[tail]
+            if lir:
+                break
+            self._touch(tail)
+            if not res:
+                self.nh.pop(tail, None)
+            del self.s[tail]
+
+    def _evict_hir(self) -> None:
+        v = next(iter(self.q))
+        self._touch(v)
+        del self.q[v]
+        self.hirs -= 1
+        if v in self.s:
+            self.s[v][1] = False
+            assert v not in self.nh  # libCacheSim would hold it twice
+            self.nh[v] = None
+        self.occupied -= 1
+
+    def _evict_lir(self) -> None:
+        v = next(iter(self.s))
+        self._touch(v)  # a non-resident page at S's bottom becomes resident in Q
+        del self.s[v]
+        self.lirs -= 1
+        self.occupied -= 1
+        while self.hirs + 1 > self.hirs_limit:
+            self._evict_hir()
+        assert v not in self.q  # libCacheSim would hold it twice
+        self.q[v] = None
+        self.hirs += 1
+        self.occupied += 1
+        self._prune()
+
+    def _limit_stack(self) -> None:
+        while len(self.s) > 2 * self.frames and self.nh:
+            v, _ = self.nh.popitem(last=False)
+            self.s.pop(v, None)
+
+    def _touch(self, v: int) -> None:
+        self.touched.setdefault(v, self.resident(v))
+
+    def _changes(self, p: int) -> tuple[list[int], list[int]]:
+        """(pages that stopped being resident, pages that became resident), p aside."""
+        touched, self.touched = self.touched, {}
+        touched.pop(p, None)
+        gone = sorted(v for v, was in touched.items() if was and not self.resident(v))
+        came = sorted(v for v, was in touched.items() if not was and self.resident(v))
+        return gone, came
+
+    def hit(self, p: int, i: int) -> tuple[list[int], list[int]]:
+        in_q = p in self.q
+        if p in self.s:
+            self.s.move_to_end(p)
+        if in_q:
+            self.q.move_to_end(p)
+        e = self.s.get(p)
+        if e is not None and e[0]:
+            self._prune()
+        elif e is not None:  # a resident HIR page in s becomes LIR
+            if in_q:
+                del self.q[p]
+                self.hirs -= 1
+                self.occupied -= 1
+            while self.lirs + 1 > self.lirs_limit:
+                self._evict_lir()
+            e[0] = True
+            self.lirs += 1
+            self.occupied += 1
+        else:  # a resident HIR page only in q enters s, still HIR
+            while self.lirs + 1 > self.lirs_limit:
+                self._evict_lir()
+            self.s[p] = [False, True]
+        self._limit_stack()
+        return self._changes(p)
+
+    def _nonresident_hir(self, p: int) -> bool:
+        e = self.s.get(p)
+        return e is not None and not e[0] and not e[1]
+
+    def miss(self, p: int, i: int) -> tuple[list[int], list[int]]:
+        if p in self.s:  # a non-resident HIR page in s (LIRS_can_insert)
+            self.s.move_to_end(p)
+            while self.lirs + 1 > self.lirs_limit:
+                self._evict_lir()
+            self.nh.pop(p, None)
+        elif self.lirs + 1 > self.lirs_limit and self.hirs + 1 > self.hirs_limit:
+            while self.hirs + 1 > self.hirs_limit:
+                self._evict_hir()
+        while self.occupied + 1 > self.frames:  # LIRS_evict until there is room
+            if self._nonresident_hir(p):
+                while self.hirs >= self.hirs_limit:
+                    self._evict_hir()
+                self._evict_lir()
+            elif p not in self.s and p not in self.q \
+                    and self.lirs + 1 > self.lirs_limit and self.hirs + 1 > self.hirs_limit:
+                self._evict_hir()
+            else:
+                raise AssertionError("libCacheSim's LIRS_evict would loop forever here")
+        if self._nonresident_hir(p):  # LIRS_insert
+            self.s[p] = [True, True]
+            self.lirs += 1
+            self.occupied += 1
+        elif p not in self.s and p not in self.q:
+            lir = self.lirs + 1 <= self.lirs_limit
+            self.s[p] = [lir, True]
+            if lir:
+                self.lirs += 1
+            else:
+                self.q[p] = None
+                self.hirs += 1
+            self.occupied += 1
+        self._limit_stack()
+        return self._changes(p)
+
+class ClockPro:
+    """CLOCK-Pro (Jiang, Chen & Zhang, USENIX ATC '05) with pyclockpro's rules
+    (see :mod:`pagewalk.trace.fast.clockpro` for the rules and how they differ from
+    the paper).
+
+    One ring of pages, each hot, cold (both resident) or test (a non-resident
+    page in its test period), held as ``nxt``/``prv`` dicts; a new page enters
+    just behind ``hand_hot``.  ``cold_target`` is the paper's adaptive ``m_c``.
+    ``miss`` returns the list of pages evicted (a cold page whose reference bit
+    is clear when ``hand_cold`` reaches it becomes a test page); it is usually one
+    page, and can be two when the hands chase each other.
+    """
+
+    def __init__(self, frames: int, trace: Sequence[int], init_ratio_cold: float = 0.5) -> None:
+        self.frames = frames
+        self.cold_target = max(1, int(frames * init_ratio_cold))
+        self.kind: dict[int, str] = {}      # page -> "hot", "cold" or "test"
+        self.ref: dict[int, bool] = {}
+        self.nxt: dict[int, int] = {}
+        self.prv: dict[int, int] = {}
+        self.hand_hot: int | None = None
+        self.hand_cold: int | None = None
+        self.hand_test: int | None = None
+        self.count = {"hot": 0, "cold": 0, "test": 0}
+        self.gone: list[int] = []
+
+    def hit(self, p: int, i: int) -> None:
+        self.ref[p] = True
+
+    def miss(self, p: int, i: int) -> list[int]:
+        self.gone = []
+        if self.kind.get(p) == "test":  # back in its test period: it becomes hot
+            self.cold_target = min(self.cold_target + 1, self.frames)
+            self.count["test"] -= 1
+            self._remove(p)
+            self._insert(p, "hot")
+        else:
+            self._insert(p, "cold")
+        return self.gone
+
+    def _insert(self, p: int, kind: str) -> None:
+        while self.count["hot"] + self.count["cold"] >= self.frames:
+            self._run_hand_cold()
+        h = self.hand_hot
+        if h is None:
+            self.nxt[p] = self.prv[p] = p
+            self.hand_hot = self.hand_cold = self.hand_test = p
+        else:  # just behind hand_hot
+            before = self.prv[h]
+            self.nxt[before], self.prv[p], self.nxt[p], self.prv[h] = p, before, h, p
+        if self.hand_cold == self.hand_hot:
+            self.hand_cold = self.prv[self.hand_cold]
+        self.kind[p] = kind
+        self.ref[p] = False
+        self.count[kind] += 1
+
+    def _remove(self, p: int) -> None:
+        """Take ``p`` off the ring; a hand resting on it steps back."""
+        before, after = self.prv.pop(p), self.nxt.pop(p)
+        if self.hand_hot == p:
+            self.hand_hot = before
+        if self.hand_cold == p:
+            self.hand_cold = before
+        if self.hand_test == p:
+            self.hand_test = before
+        self.nxt[before], self.prv[after] = after, before
+        del self.kind[p]
+
+    def _run_hand_cold(self) -> None:
+        p = self.hand_cold
+        if self.kind[p] == "cold":
+            self.count["cold"] -= 1
+            if self.ref[p]:
+                self.kind[p], self.ref[p] = "hot", False
+                self.count["hot"] += 1
+            else:
+                self.kind[p] = "test"
+                self.count["test"] += 1
+                self.gone.append(p)
+                while self.count["test"] > self.frames:
+                    self._run_hand_test()
+        self.hand_cold = self.nxt[self.hand_cold]
+        while self.count["hot"] > self.frames - self.cold_target:
+            self._run_hand_hot()
+
+    def _run_hand_hot(self) -> None:
+        if self.hand_hot == self.hand_test:
+            self._run_hand_test()
+        p = self.hand_hot
+        if self.kind[p] == "hot":
+            if self.ref[p]:
+                self.ref[p] = False
+            else:
+                self.kind[p] = "cold"
+                self.count["hot"] -= 1
+                self.count["cold"] += 1
+        self.hand_hot = self.nxt[self.hand_hot]
+
+    def _run_hand_test(self) -> None:
+        if self.hand_test == self.hand_cold:
+            self._run_hand_cold()
+        p = self.hand_test
+        if self.kind[p] == "test":  # its test period ends: it leaves the ring
+            self._remove(p)
+            self.count["test"] -= 1
+            if self.cold_target > 1:
+                self.cold_target -= 1
+        self.hand_test = self.nxt[self.hand_test]
+
+
 POLICIES = {"lru": LRU, "fifo": FIFO, "clock": Clock, "opt": OPT, "arc": ARC,
             "lfu": LFU, "linux": Linux, "mru": MRU, "random": Random, "sieve": Sieve,
-            "2q": TwoQ, "s3fifo": S3FIFO}
+            "2q": TwoQ, "s3fifo": S3FIFO, "lirs": LIRS, "clockpro": ClockPro}
 
 
 def replay_reference(ids: Sequence[int], writes: Sequence[bool], frames: int,
@@ -424,9 +686,16 @@ def replay_reference(ids: Sequence[int], writes: Sequence[bool], frames: int,
     dirty: set[int] = set()
     swap_copy: set[int] = set()
 
-    def take_frame(p: int, i: int) -> None:
-        victim = pol.miss(p, i)
-        if victim is not None:
+    def evict(victims: int | tuple[list[int], list[int]] | None) -> None:
+        came: list[int] = []
+        if isinstance(victims, tuple):  # LIRS: (pages gone, pages brought back)
+            victims, came = victims
+        for page in came:  # back without a fault: read from swap in demand mode
+            if demand:
+                c["pswpin"] += 1
+                swap_copy.add(page)
+            state[page] = "resident"
+        for victim in [victims] if isinstance(victims, int) else victims or ():
             c["evictions"] += 1
             if demand and (victim in dirty or victim not in swap_copy):
                 c["pswpout"] += 1
@@ -434,12 +703,15 @@ def replay_reference(ids: Sequence[int], writes: Sequence[bool], frames: int,
             swap_copy.add(victim)
             state[victim] = "swapped"
 
+    def take_frame(p: int, i: int) -> None:
+        evict(pol.miss(p, i))
+
     for i, (p, w) in enumerate(zip(ids, writes, strict=True)):
         s = state.get(p, "none")
         if s == "resident":
             if demand and w:
                 dirty.add(p)
-            pol.hit(p, i)
+            evict(pol.hit(p, i))  # LIRS may let pages go on a hit
         elif not demand:
             c["minor" if s == "none" else "major"] += 1
             state[p] = "resident"

@@ -38,11 +38,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, KernelBug
 from ..units import PAGE_SIZE, SIZE_HELP, parse_size
 from .fast import common as C
 from .model import Trace
-from .policies import ENGINES, MIN_FRAMES, MIN_FRAMES_WHY, MODES, POLICY_NAMES
+from .policies import ENGINES, MIN_FRAMES, MIN_FRAMES_WHY, MODES, POLICY_NAMES, UNAVAILABLE
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ _NO_WRITES = np.zeros(1, np.bool_)
 def run_fast(trace: Trace, frames: int, policy: str, demand: bool,
              seed: int = 0) -> np.ndarray:
     """The compiled kernel's counter vector (see :mod:`.fast.common`)."""
-    from .fast import arc, clock, fifo, lfu, linux, lru, mru, opt, rand, s3fifo, sieve, twoq
+    from .fast import arc, clock, fifo, lfu, linux, lirs, lru, mru, opt, rand, s3fifo, sieve, twoq
     ids, npages = trace.ids, max(trace.n_pages, 1)
     writes = trace.writes if demand else _NO_WRITES  # cache mode never reads them
     cnt = C.new_counters()
@@ -165,6 +165,15 @@ def run_fast(trace: Trace, frames: int, policy: str, demand: bool,
         twoq.run_twoq(ids, writes, npages, frames, demand, cnt)
     elif policy == "sieve":
         sieve.run_sieve(ids, writes, npages, frames, demand, cnt)
+    elif policy == "lirs":
+        lirs.run_lirs(ids, writes, npages, frames, demand, cnt)
+    elif policy == "clockpro":
+        from .fast import clockpro
+        clockpro.run_clockpro(ids, writes, npages, frames, demand, cnt,
+                              clockpro.initial_cold_target(frames))
+        if cnt[C.ACCESSES] == clockpro.STACK_OVERFLOW:
+            raise KernelBug("clockpro: the hands ran each other deeper than the kernel's "
+                            "stack; please report the trace and frames")
     elif policy == "random":
         mt, pos = rand.mt_state(seed)
         rand.run_random(ids, writes, npages, frames, demand, cnt, mt, pos)
@@ -185,6 +194,8 @@ def replay(trace: Trace | str | os.PathLike | Iterable[int], frames: int | None 
     kernel; the counters are identical, only slower.
     """
     k = resolve_frames(frames, memory)
+    if policy in UNAVAILABLE:
+        raise InvalidArgument(UNAVAILABLE[policy])
     check_choice(policy, POLICY_NAMES, "policy")
     check_choice(mode, MODES, "mode")
     check_choice(engine, ENGINES, "engine")
