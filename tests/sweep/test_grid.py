@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
+import pagewalk as pw
 from pagewalk.sweep.grid import cell_count, chunks
 from pagewalk.sweep.results import COLUMNS, ResultStore, done_cells, tidy
 from pagewalk.sweep.spec import load_spec
@@ -91,3 +93,13 @@ def test_split_cuts_replay_chunks_into_interleaved_parts(tmp_path, traces):
     done = {lru[0].key: {1, 8, 64, 2}}
     left = [c for c in chunks(spec, done) if c.key == lru[0].key]
     assert [c.frames(0) for c in left] == [[16], [4, 32]]
+
+
+@pytest.mark.parametrize("text", ["soon", "-1", "nan", "1e9"])
+def test_a_bad_flush_interval_is_one_line(monkeypatch, text):
+    from pagewalk.sweep.run import _flush_seconds
+    monkeypatch.setenv("PAGEWALK_SWEEP_FLUSH_SECONDS", text)
+    with pytest.raises(pw.InvalidArgument, match="PAGEWALK_SWEEP_FLUSH_SECONDS"):
+        _flush_seconds()
+    monkeypatch.setenv("PAGEWALK_SWEEP_FLUSH_SECONDS", "0.5")
+    assert _flush_seconds() == 0.5

@@ -158,7 +158,9 @@ def test_cli_resume_after_killing_the_sweep_half_way_then_plot(tmp_path):
         "policies = ['lru', 'clock', 'fifo', 'opt', 'arc', 'lfu', 'linux']\n"
         "modes = ['cache', 'demand']\nframes = [8, 64, 512]\n")
     parts = tmp_path / "results.parquet.parts"
-    p = _cli("sweep", "study.toml", "--workers", "2", cwd=tmp_path)
+    # a part per finished task (not batched a second apart): the kill must find some
+    env = {**os.environ, "PAGEWALK_SWEEP_FLUSH_SECONDS": "0"}
+    p = _cli("sweep", "study.toml", "--workers", "2", cwd=tmp_path, env=env)
     deadline = time.monotonic() + 600
     while not (parts.is_dir() and any(parts.glob("*.parquet"))):
         assert p.poll() is None, p.communicate()

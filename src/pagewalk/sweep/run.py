@@ -57,7 +57,21 @@ def require() -> None:
         raise MissingDependency(f"{INSTALL_HINT} (missing: {', '.join(missing)})")
 
 
-FLUSH_SECONDS = 1.0
+FLUSH_SECONDS = 1.0  # default; $PAGEWALK_SWEEP_FLUSH_SECONDS overrides (0: every chunk)
+
+
+def _flush_seconds() -> float:
+    text = os.environ.get("PAGEWALK_SWEEP_FLUSH_SECONDS")
+    if text is None:
+        return FLUSH_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise InvalidArgument(f"sweep: PAGEWALK_SWEEP_FLUSH_SECONDS={text!r}; write seconds "
+                              "between 0 (a part per finished task) and 3600")
+    return value
 
 # Dask settings for the local cluster: nothing here is needed by a sweep (see above).
 LOCAL_CONFIG = {
@@ -176,6 +190,7 @@ def run_sweep(spec: str | os.PathLike | Mapping[str, Any] | Spec, workers: int |
         raise InvalidArgument(f"sweep: csv={csv!r}; write a path ending in .csv")
     store = ResultStore(sp.output, csv_path)
     show = sys.stderr.isatty() if progress is None else progress
+    every = _flush_seconds()
 
     def say(msg: str) -> None:
         if show:
@@ -218,7 +233,7 @@ def run_sweep(spec: str | os.PathLike | Mapping[str, Any] | Spec, workers: int |
                     say(f"failed: {chunk.name}: {rows[0]['error']}")
                 fut.release()
                 pending += rows
-                if time.monotonic() - flushed >= FLUSH_SECONDS:
+                if time.monotonic() - flushed >= every:
                     flush()
                     flushed = time.monotonic()
                 bar.update(len(rows), sum(r["status"] == "failed" for r in rows))
