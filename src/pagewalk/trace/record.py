@@ -23,6 +23,7 @@ Contract:
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -38,8 +39,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import InvalidArgument, PagewalkError, PagewalkWarning
-from .model import Trace
+from .model import PageIds, Trace
+from .pipebatch import BatchedPipe
 from .spool import TraceSpool
 from .textstream import iter_accesses
 
@@ -179,7 +183,9 @@ def _record_to(valgrind: str, command: Sequence[str], output: str | os.PathLike,
 
         def reader() -> None:
             try:
-                with open(fifo, "rb") as stream:
+                # BatchedPipe: read in batches, not a wake-up per lackey line
+                with BatchedPipe(os.open(fifo, os.O_RDONLY)) as stream:
+                    _warm()  # load the compiled code while valgrind starts
                     for pages, writes in iter_accesses(stream, b"", "lackey", str(fifo),
                                                        on_block):
                         spool.add(pages, writes)
@@ -220,6 +226,13 @@ def _record_to(valgrind: str, command: Sequence[str], output: str | os.PathLike,
         path = spool.finish()
     return Recording(path, n, npages, nw, status, time.monotonic() - start, log_bytes,
                      processes)
+
+
+def _warm() -> None:
+    """Load the parser's and the page mapper's compiled code (numba's cache)."""
+    for _ in iter_accesses(io.BytesIO(b"I  0,1\n"), b"", "lackey", "warm-up"):
+        pass
+    PageIds().map(np.zeros(1, np.uint64))
 
 
 def record(command: Sequence[str], *, progress: bool | None = False,
