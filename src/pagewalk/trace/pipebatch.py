@@ -17,7 +17,7 @@ FIFO and reads it the other way:
   hundreds of kilobytes per read.  The writer blocks only if the pipe fills
   within one nap.
 
-:meth:`BatchedPipe.read` returns at most ``n`` bytes, and ``b""`` only at end
+:meth:`BatchedPipe.read` (and ``readinto``) returns at most ``n`` bytes, and ``b""`` only at end
 of file (every writer gone and the pipe drained); the bytes are exactly the
 pipe's, in order.
 """
@@ -74,12 +74,20 @@ class BatchedPipe:
     def _writer_gone(self) -> bool:
         return any(ev & select.POLLHUP for _, ev in self._poll.poll(0))
 
-    def read(self, n: int) -> bytes:
-        """At most ``n`` bytes, after napping while the pipe is below its fill level."""
+    def _wait(self, n: int) -> None:
         want = min(n, self.fill)
         while self.waiting() < want and not self._writer_gone():
             time.sleep(self.nap)
+
+    def read(self, n: int) -> bytes:
+        """At most ``n`` bytes, after napping while the pipe is below its fill level."""
+        self._wait(n)
         return os.read(self.fd, n)
+
+    def readinto(self, into: memoryview) -> int:
+        """As :meth:`read`, into ``into``; returns the number of bytes (0: end of file)."""
+        self._wait(len(into))
+        return os.readv(self.fd, [into])
 
     def close(self) -> None:
         os.close(self.fd)

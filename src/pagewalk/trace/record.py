@@ -173,12 +173,11 @@ def _record_to(valgrind: str, command: Sequence[str], output: str | os.PathLike,
         log_bytes = 0
         bar = _Progress(progress, progress_every, f"recording {command[0]}")
 
-        def on_block(data: bytes) -> None:
+        def on_block(data: memoryview) -> None:
             nonlocal log_bytes
             log_bytes += len(data)
-            if b"== Command: " in data:
-                processes.extend((int(pid), cmd.decode("utf-8", "replace"))
-                                 for pid, cmd in _COMMAND.findall(data))
+            processes.extend((int(pid), cmd.decode("utf-8", "replace"))
+                             for pid, cmd in _COMMAND.findall(data))
             bar.update(spool.n, spool.n_pages, log_bytes)
 
         def reader() -> None:
