@@ -34,11 +34,13 @@ LACKEY = ["--tool=lackey", "--trace-mem=yes", "--trace-children=yes"]
 
 def programs(tmp: Path) -> dict[str, list[str]]:
     """Small real programs, each a few seconds under lackey."""
-    text = tmp / "input-20k.txt"
-    text.write_bytes(real_trace()["lackey"].parent.joinpath("input.txt").read_bytes()[:20_000])
-    return {"ls": ["/bin/ls", "/usr/share/doc"],
-            "gzip": [shutil.which("gzip") or "gzip", "-c", str(text)],
-            "date": ["/bin/date"]}
+    data = real_trace()["lackey"].parent.joinpath("input.txt").read_bytes()
+    gzip = shutil.which("gzip") or "gzip"
+    progs = {"ls": ["/bin/ls", "/usr/share/doc"], "date": ["/bin/date"]}
+    for kb in (20, 60):
+        (tmp / f"input-{kb}k.txt").write_bytes(data[: kb * 1000])
+        progs[f"gzip{kb}k"] = [gzip, "-c", str(tmp / f"input-{kb}k.txt")]
+    return progs
 
 
 def timed(argv: list[str]) -> tuple[float, float]:
@@ -57,7 +59,7 @@ def timed(argv: list[str]) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", action="append", help="a program name (ls, gzip, date)")
+    ap.add_argument("--only", action="append", help="a program name (ls, date, gzip20k, gzip60k)")
     args = ap.parse_args()
     valgrind = shutil.which("valgrind")
     if valgrind is None:

@@ -1,6 +1,7 @@
 """Recording traces of real programs with ``valgrind --tool=lackey``.
 
-The lackey log goes through a named pipe straight into the streaming parser
+The lackey log goes through a pipe (read in large batches,
+:mod:`.pipebatch`) straight into the streaming parser
 (:mod:`.textstream`) and on into a :class:`~.spool.TraceSpool`, so neither the
 multi-gigabyte text log nor the whole trace is ever held: memory stays at a
 few blocks plus the table of distinct pages, whatever the length.
@@ -50,6 +51,7 @@ from .textstream import iter_accesses
 INSTALL_HINT = ("install it with your package manager, e.g. `apt-get install valgrind` "
                 "(Debian/Ubuntu), `dnf install valgrind` (Fedora) or `brew install valgrind`")
 _COMMAND = re.compile(rb"==(\d+)== Command: ([^\n]*)")
+LOG_NAME = "valgrind's lackey log"  # names the log in a malformed line's error
 
 
 class ToolMissing(PagewalkError):
@@ -162,11 +164,11 @@ def _record_to(valgrind: str, command: Sequence[str], output: str | os.PathLike,
                progress: bool | None, progress_every: float, trace_children: bool,
                cwd: str | os.PathLike | None, compress: str | bool | None) -> Recording:
     start = time.monotonic()
-    with TraceSpool(output, compress) as spool, \
-            tempfile.TemporaryDirectory(prefix="pagewalk-record-") as tmp:
-        fifo = Path(tmp) / "lackey.log"
-        os.mkfifo(fifo)
-        argv = [valgrind, "--tool=lackey", "--trace-mem=yes", f"--log-file={fifo}",
+    with TraceSpool(output, compress) as spool:
+        # An anonymous pipe (--log-fd), inherited across exec by traced children: no
+        # FIFO on disk whose timestamps every one of valgrind's writes would update.
+        rfd, wfd = os.pipe()
+        argv = [valgrind, "--tool=lackey", "--trace-mem=yes", f"--log-fd={wfd}",
                 f"--trace-children={'yes' if trace_children else 'no'}", *command]
         result: dict[str, object] = {}
         processes: list[tuple[int, str]] = []
@@ -183,9 +185,9 @@ def _record_to(valgrind: str, command: Sequence[str], output: str | os.PathLike,
         def reader() -> None:
             try:
                 # BatchedPipe: read in batches, not a wake-up per lackey line
-                with BatchedPipe(os.open(fifo, os.O_RDONLY)) as stream:
+                with BatchedPipe(rfd) as stream:
                     _warm()  # load the compiled code while valgrind starts
-                    for pages, writes in iter_accesses(stream, b"", "lackey", str(fifo),
+                    for pages, writes in iter_accesses(stream, b"", "lackey", LOG_NAME,
                                                        on_block):
                         spool.add(pages, writes)
             except BaseException as exc:  # handed to the caller below
@@ -193,15 +195,16 @@ def _record_to(valgrind: str, command: Sequence[str], output: str | os.PathLike,
 
         thread = threading.Thread(target=reader, daemon=True)
         thread.start()
-        # Hold a write end ourselves: valgrind reopens the log at every exec, and
-        # the reader must not see end-of-file in between.
-        hold = os.open(fifo, os.O_WRONLY)
         proc = None
         try:
             try:
-                proc = subprocess.Popen(argv, cwd=cwd)
+                proc = subprocess.Popen(argv, cwd=cwd, pass_fds=(wfd,))
             except OSError as exc:
                 raise InvalidArgument(f"record: cannot run {command[0]!r}: {exc}") from None
+            finally:
+                # only valgrind (and its children) hold the write end now: the reader
+                # sees end-of-file when the last of them exits
+                os.close(wfd)
             status = proc.wait()
         except BaseException:
             if proc is not None and proc.poll() is None:
@@ -209,7 +212,6 @@ def _record_to(valgrind: str, command: Sequence[str], output: str | os.PathLike,
                 proc.wait()
             raise
         finally:
-            os.close(hold)
             thread.join()
             bar.stop()
         if "error" in result:
