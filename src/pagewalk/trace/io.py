@@ -220,20 +220,17 @@ def _parse_stream(stream: BinaryIO, raw: BinaryIO, head: bytes, kind: str, path:
 
     try:
         for pages, writes in iter_accesses(stream, head, kind, str(path), advance):
-            id_parts.append(mapper.map(pages))
+            # each part in the narrowest type that holds the ids so far (ids only
+            # grow): no uint32 array of the whole trace
+            id_parts.append(narrow_ids(mapper.map(pages), mapper.n))
             w_parts.append(writes.copy())  # a view iter_accesses reuses
     finally:
         if prog is not None:
             prog.stop()
-    # the parts straight into the narrowest id type: no uint32 array of the whole trace
-    n = sum(part.size for part in id_parts)
-    ids = np.empty(n, narrow_ids(np.empty(0, np.uint32), mapper.n).dtype)
-    w = np.empty(n, np.bool_)
-    at = 0
-    for part, wpart in zip(id_parts, w_parts, strict=True):
-        ids[at: at + part.size] = part
-        w[at: at + part.size] = wpart
-        at += part.size
+    dtype = narrow_ids(np.empty(0, np.uint32), mapper.n).dtype
+    ids = np.concatenate(id_parts, dtype=dtype, casting="same_kind") if id_parts else \
+        np.empty(0, dtype)
+    w = np.concatenate(w_parts) if w_parts else np.empty(0, np.bool_)
     id_parts.clear()
     w_parts.clear()
     if kind == "text" and ids.size > 1 and mapper.n == 1 and int(mapper.pages()[0]) == 0:

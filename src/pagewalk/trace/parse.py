@@ -114,16 +114,32 @@ def parse_lackey(buf, pages, writes, page_shift):
                     fast = False
             else:
                 fast = False
-            if fast:
+            if fast and i + 12 < n:
                 j = i + 3
+                # lackey prints at least 8 digits (%08lx): those 8 without a branch each
+                h0 = _HEX[buf[j]]
+                h1 = _HEX[buf[j + 1]]
+                h2 = _HEX[buf[j + 2]]
+                h3 = _HEX[buf[j + 3]]
+                h4 = _HEX[buf[j + 4]]
+                h5 = _HEX[buf[j + 5]]
+                h6 = _HEX[buf[j + 6]]
+                h7 = _HEX[buf[j + 7]]
+                nd = 0
                 addr = np.uint64(0)
-                while j < n:
-                    h = _HEX[buf[j]]
-                    if h > 15:
-                        break
-                    addr = (addr << np.uint64(4)) | np.uint64(h)
-                    j += 1
-                nd = j - (i + 3)
+                if (h0 | h1 | h2 | h3 | h4 | h5 | h6 | h7) < 16:
+                    addr = ((np.uint64(h0) << np.uint64(28)) | (np.uint64(h1) << np.uint64(24))
+                            | (np.uint64(h2) << np.uint64(20)) | (np.uint64(h3) << np.uint64(16))
+                            | (np.uint64(h4) << np.uint64(12)) | (np.uint64(h5) << np.uint64(8))
+                            | (np.uint64(h6) << np.uint64(4)) | np.uint64(h7))
+                    j += 8
+                    while j < n:
+                        h = _HEX[buf[j]]
+                        if h > 15:
+                            break
+                        addr = (addr << np.uint64(4)) | np.uint64(h)
+                        j += 1
+                    nd = j - (i + 3)
                 if 0 < nd <= 16 and j < n and buf[j] == 44:
                     j += 1
                     d0 = j
