@@ -6,7 +6,8 @@ compiled kernels load once per process), then timed alternately, ``--runs``
 times each; the best run of each side is compared (the machine may be shared):
 
 * ``sequential``: one process, each trace loaded once, ``pw.replay`` per cell;
-* ``sweep``: ``pw.sweep`` on a running 2-worker LocalCluster (results written
+* ``sweep``: ``pw.sweep`` on a running 2-worker LocalCluster (``local_cluster``, the
+  one ``pw.sweep`` starts) (results written
   to Parquet as chunks finish).  Target: sweep <= 0.6 x sequential.
 
 Also measured: the cold start of the cluster, the per-task overhead of the
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import heapq
-import logging
 import statistics
 import tempfile
 import time
@@ -96,7 +96,9 @@ def main() -> None:
     n = 300_000 if args.quick else 1_000_000
     paths = make_traces(n)
     points = 24
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
+
+    from pagewalk.sweep.run import local_cluster
 
     with tempfile.TemporaryDirectory() as tmp:
         spec = {"traces": [str(p) for p in paths], "policies": POLICIES,
@@ -110,9 +112,8 @@ def main() -> None:
         sequential([tiny], 2)  # warm this process's kernels
 
         t0 = time.perf_counter()
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                          dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
-                Client(cluster) as client:
+        # the cluster pw.sweep starts itself (same Dask settings), kept running across runs
+        with local_cluster(2) as cluster, Client(cluster) as client:
             start = time.perf_counter() - t0
             addr = cluster.scheduler_address
             pw.sweep(warm, scheduler=addr)
