@@ -20,6 +20,8 @@ import argparse
 import collections
 import random
 import sys
+import time
+import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -135,6 +137,15 @@ def resources() -> None:
     m2 = pw.Machine(memory="4MiB", swap="1TiB")
     print(f"after 2000 fork/exit/wait: {len(m.tasks)} task(s) in m.tasks; "
           f"swap=1TiB: {len(m2.swap.si.swap_map)} swap_map entries")
+    for size in ("256GiB", "16TiB", "64TiB"):
+        tracemalloc.start()
+        start = time.process_time()
+        big = pw.Machine(memory=size)
+        cpu = time.process_time() - start
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(f"memory={size}: built in {cpu * 1e3:.1f} ms CPU, {peak / 1024:.0f} KiB "
+              f"allocated, {big.phys.nr_free} frames free")
 
 
 def main() -> None:

@@ -43,8 +43,16 @@ def _root(
     """pagewalk: Linux demand paging, executable."""
 
 
+_registered = False
+
+
 def _register() -> None:
-    """Each layer adds its own sub-commands."""
+    """Each layer adds its own sub-commands (once: main() may be called many times
+    in one process, and every registration would add the commands again)."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
     from .observe import demo, thrash
     from .scenario import commands as scenario_commands
     from .sweep import commands as sweep_commands

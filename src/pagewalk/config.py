@@ -17,9 +17,12 @@ from .errors import InvalidArgument
 from .units import parse_size
 
 PROFILES = ("linux", "classic")
-# The largest machine the model represents: the buddy allocator's free lists are
-# built at boot (one entry per 4 MiB block) and swap slots are kept sparsely.
-MAX_MEMORY = 256 << 30
+# The largest RAM each paging mode can address, as Linux's MAX_PHYSMEM_BITS: 46 bits
+# (64 TiB) with 4-level x86-64 paging, 52 (4 PiB) with 5-level, 32 (4 GiB) for a
+# non-PAE i386 whose 32-bit entries hold 20-bit frame numbers. The model keeps
+# per-frame state only for frames in use (mm/phys.py), so any of these builds at once.
+MAX_MEMORY_BY_PAGING = {"x86_64": 1 << 46, "la57": 1 << 52, "i386": 1 << 32}
+MAX_MEMORY = max(MAX_MEMORY_BY_PAGING.values())
 MAX_SWAP = 1 << 40
 
 
@@ -192,9 +195,12 @@ class Config:
         from .arch.paging import paging_mode
         self._validate_types()
         paging_mode(self.paging)
-        if self.memory > MAX_MEMORY:
-            raise InvalidArgument(f"memory={self.memory} bytes is more than this model can "
-                                  f"represent; give at most {MAX_MEMORY >> 30}GiB")
+        limit = MAX_MEMORY_BY_PAGING.get(self.paging, MAX_MEMORY)
+        if self.memory > limit:
+            most = f"{limit >> 40}TiB" if limit >= 1 << 40 else f"{limit >> 30}GiB"
+            raise InvalidArgument(f"memory={self.memory} bytes is more than {self.paging} "
+                                  f"paging can address ({limit.bit_length() - 1}-bit physical "
+                                  f"addresses); give at most {most}")
         if self.swap > MAX_SWAP:
             raise InvalidArgument(f"swap={self.swap} bytes is more than this model can "
                                   f"represent; give at most {MAX_SWAP >> 40}TiB")

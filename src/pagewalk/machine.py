@@ -62,7 +62,7 @@ class Machine:
         self.thp = Thp(self)
         self.oom = OomKiller(self)
         self.tasks: dict[int, Task] = {}
-        self.current: Task | None = None        # the task whose page fault is running
+        self.current: Task | None = None        # the task in the kernel (fault or syscall)
         self.panicked: KernelPanic | None = None    # set by panic(): the machine stopped
         self.next_pid = 1
         self.tracers: list[Tracer] = []
@@ -83,10 +83,11 @@ class Machine:
                 f"{sum(t.alive for t in self.tasks.values())} tasks>")
 
     # -- memory allocation (the page allocator's callers) -----------------------------
-    def alloc_page(self) -> Page | None:
+    def alloc_page(self, may_oom: bool = True) -> Page | None:
         """One frame for the kernel's use (__alloc_pages). At or below the low
-        watermark kswapd runs first; at or below min, direct reclaim; None when
-        reclaim frees nothing (the caller answers ENOMEM / VM_FAULT_OOM)."""
+        watermark kswapd runs first; at or below min, direct reclaim, then the OOM
+        killer unless ``may_oom`` is False (readahead's __GFP_NORETRY); None: the
+        caller answers ENOMEM / VM_FAULT_OOM."""
         wm = self.reclaim.watermarks
         phys = self.phys
         if phys.nr_free <= wm.low:
@@ -95,7 +96,7 @@ class Machine:
             page = phys.alloc_pages(0)
             if page is not None:
                 return page
-        return self.reclaim_and_retry()
+        return self.reclaim_and_retry(may_oom)
 
     def alloc_user_page(self, vmf=None) -> Page | None:
         """A frame for a user page (alloc_page(GFP_HIGHUSER_MOVABLE)); None: VM_FAULT_OOM."""
@@ -104,10 +105,10 @@ class Machine:
             vmf.steps.append("alloc_page")
         return page
 
-    def reclaim_and_retry(self) -> Page | None:
+    def reclaim_and_retry(self, may_oom: bool = True) -> Page | None:
         """The allocator's slow path (mm/page_alloc.py): direct reclaim, retried as
-        should_reclaim_retry allows, then in a page fault the OOM killer; None: fail."""
-        return alloc_pages_slowpath(self)
+        should_reclaim_retry allows, then the OOM killer; None: fail."""
+        return alloc_pages_slowpath(self, may_oom)
 
     def lru_cache_add(self, page: Page) -> None:
         self.lru.add(page, active=False)

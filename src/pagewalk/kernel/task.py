@@ -26,7 +26,7 @@ from ..mm.mmap import (
 from ..mm.mprotect import do_mprotect
 from ..units import parse_size
 from .mman import MAP, PROT, parse_map_flags, parse_prot, prot_to_vm
-from .traps import user_access
+from .traps import in_syscall, user_access
 
 # What a write access of touch() stores (the host probe stores the same byte).
 TOUCH_BYTE = b"\xa5"
@@ -486,7 +486,8 @@ class Task:
         n = parse_size(new_len, "mremap new_len")
         if new_addr is not None:
             self._addr(new_addr, "mremap new_addr")
-        return do_mremap(self, old_addr, o, n, flags_v, new_addr)
+        with in_syscall(self):
+            return do_mremap(self, old_addr, o, n, flags_v, new_addr)
 
     def mincore(self, addr: int, length: int | str) -> list[int]:
         """mincore(2): one value per page of [addr, +length): 1 resident, 0 not
@@ -564,13 +565,15 @@ class Task:
         """fork(2): a child with a copy-on-write copy of this address space."""
         self._check_alive()
         _check_name(name, "fork")
-        return self.machine.do_fork(self, name)
+        with in_syscall(self):
+            return self.machine.do_fork(self, name)
 
     def exec(self, name: str | None = None) -> None:
         """execve(2): replace the address space with a fresh one (a new stack, no heap pages)."""
         self._check_alive()
         _check_name(name, "exec")
-        self.machine.do_exec(self, name)
+        with in_syscall(self):
+            self.machine.do_exec(self, name)
 
     def exit(self, code: int = 0) -> None:
         """exit(2): free the address space; the task is a zombie until waited for."""

@@ -8,8 +8,11 @@ deliver the signal: the task dies and the caller gets the ``Signal`` exception.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from ..arch.mmu import GeneralProtection
-from ..errors import BusError, KernelBug, Killed, SegmentationFault, Signal
+from ..errors import BusError, KernelBug, Killed, SegmentationFault, Signal, SyscallError
 from ..mm.fault import FaultContext, SigInfo, do_user_addr_fault
 
 _SIGNALS: dict[str, type[Signal]] = {
@@ -65,3 +68,26 @@ def deliver_signal(task, sig: SigInfo) -> None:
     task.do_exit(signal=sig.signal)
     cls = _SIGNALS.get(sig.signal, Signal)
     raise cls(sig.code, sig.address, task.pid)
+
+
+@contextmanager
+def in_syscall(task) -> Iterator[None]:
+    """A system call's time in the kernel: ``task`` is ``machine.current`` (the
+    allocator's OOM killer knows who is asking), and on the way back to user mode a
+    SIGKILL the OOM killer left pending is delivered: the task dies and the caller
+    gets ``pw.Killed`` instead of the call's result or its ENOMEM (the process never
+    sees the failed call, as in the kernel)."""
+    machine = task.machine
+    prev, machine.current = machine.current, task
+    err: SyscallError | None = None
+    try:
+        yield
+    except SyscallError as e:
+        err = e
+    finally:
+        machine.current = prev
+    if task.sigkill_pending:
+        task.sigkill_pending = False
+        deliver_signal(task, SigInfo("SIGKILL", "SI_KERNEL", None))
+    if err is not None:
+        raise err

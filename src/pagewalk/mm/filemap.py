@@ -193,9 +193,10 @@ class FileMap:
         f.mapping.pages[index] = page
         self.machine.lru_cache_add(page)
 
-    def _read_page_from_disk(self, f: File, index: int) -> Page | None:
-        """Allocate a page and fill it from the disk (or zero it, for shmem)."""
-        page = self.machine.alloc_page()
+    def _read_page_from_disk(self, f: File, index: int, may_oom: bool = True) -> Page | None:
+        """Allocate a page and fill it from the disk (or zero it, for shmem);
+        readahead passes ``may_oom=False`` (readahead_gfp_mask has __GFP_NORETRY)."""
+        page = self.machine.alloc_page(may_oom)
         if page is None:
             return None
         data = f.disk.get(index)
@@ -219,7 +220,7 @@ class FileMap:
         for index in range(max(start, 0), end):
             page = f.mapping.pages.get(index)
             if page is None:
-                page = self._read_page_from_disk(f, index)
+                page = self._read_page_from_disk(f, index, may_oom=False)
                 if page is None:
                     break
                 read += 1
@@ -700,7 +701,7 @@ class FileMap:
             last = vma.linear_page_index(end - 1)
             for index, entry in list(f.mapping.swapped.items()):
                 if first <= index <= last:
-                    self.machine.swap.read_swap_cache_async(entry)
+                    self.machine.swap.read_swap_cache_async(entry, may_oom=False)
             return
         first = vma.linear_page_index(start)
         self.readahead(f, first, vma.linear_page_index(end - 1) - first + 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from .vma import VmaTree
+from .vma import MMAP_MIN_ADDR, VmaTree
 
 
 class MM(IntEnum):
@@ -26,7 +26,7 @@ class MmStruct:
     def __init__(self, machine) -> None:
         self.machine = machine
         self.pgd = 0
-        self.mmap = VmaTree()
+        self.mmap = VmaTree(machine.config.stack_guard_gap, MMAP_MIN_ADDR)
         self.rss = [0, 0, 0, 0]
         self.hiwater_rss = 0
         self.pgtables_bytes = 0
@@ -44,7 +44,8 @@ class MmStruct:
         self.deposited: dict[int, int] = {}  # THP: pmd address -> pte table kept for a split
 
     def total_vm(self) -> int:
-        return sum(v.pages() for v in self.mmap)
+        """Pages mapped (mm->total_vm), kept by the VMA tree: O(1)."""
+        return self.mmap.total_pages
 
     def get_rss(self) -> int:
         return self.rss[MM.FILEPAGES] + self.rss[MM.ANONPAGES] + self.rss[MM.SHMEMPAGES]

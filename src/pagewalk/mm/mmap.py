@@ -12,19 +12,14 @@ import errno
 from .memory import zap_pte_range
 from .pagetable import free_pgd_range
 from .rmap import anon_vma_clone, unlink_anon_vmas
-from .vma import VM_GROWSDOWN, VMA, vm_get_page_prot
+from .vma import MMAP_MIN_ADDR, VMA, vm_get_page_prot, vm_start_gap
 
 PAGE_SIZE = 4096
-MMAP_MIN_ADDR = 65536            # /proc/sys/vm/mmap_min_addr
 _MERGE_IGNORE = 0x8000000        # VM_SOFTDIRTY does not prevent merging
 
 
 def page_align(n: int) -> int:
     return (n + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
-
-
-def vm_start_gap(vma: VMA, guard: int) -> int:
-    return vma.vm_start - guard if vma.vm_flags & VM_GROWSDOWN else vma.vm_start
 
 
 def range_is_free(mm, addr: int, length: int) -> bool:
@@ -52,22 +47,16 @@ def thp_get_unmapped_area(mm, length: int) -> int | None:
 
 def get_unmapped_area(mm, length: int, hint: int = 0) -> int | None:
     """A free range for ``length`` bytes: the hint if it is free, else the highest
-    gap below mmap_base (arch_get_unmapped_area_topdown). None: ENOMEM."""
+    gap below mmap_base (arch_get_unmapped_area_topdown), found in O(log n) in the
+    VMA tree's gap index. None: ENOMEM."""
     if length > mm.task_size - MMAP_MIN_ADDR:
         return None
     if hint:
         addr = page_align(hint)
         if MMAP_MIN_ADDR <= addr <= mm.task_size - length and range_is_free(mm, addr, length):
             return addr
-    guard = mm.machine.config.stack_guard_gap
-    vmas = list(mm.mmap)
-    for i in range(len(vmas), -1, -1):
-        hi = vm_start_gap(vmas[i], guard) if i < len(vmas) else mm.task_size
-        lo = vmas[i - 1].vm_end if i > 0 else MMAP_MIN_ADDR
-        hi = min(hi, mm.mmap_base)
-        if hi - lo >= length:
-            return (hi - length) & ~(PAGE_SIZE - 1)
-    return None
+    mm.mmap.set_guard(mm.machine.config.stack_guard_gap)    # vm.stack_guard_gap may change
+    return mm.mmap.unmapped_area_topdown(length, mm.mmap_base, mm.task_size)
 
 
 def _mergeable(vma: VMA, flags: int, file, anon_vma) -> bool:
@@ -105,18 +94,16 @@ def mmap_region(mm, addr: int, length: int, vm_flags: int, file=None, pgoff: int
         _remove_vma(mm, nxt)
         if prev.anon_vma is None and nxt.anon_vma is not None:
             anon_vma_clone(prev, nxt)
-        prev.vm_end = nxt.vm_end
+        mm.mmap.set_bounds(prev, prev.vm_start, nxt.vm_end)
         if nxt.anon_vma is not None:
             unlink_anon_vmas(nxt)
         return prev
     if can_prev:
-        prev.vm_end = end
+        mm.mmap.set_bounds(prev, prev.vm_start, end)
         return prev
     if can_next:
-        mm.mmap.remove(nxt)
-        nxt.vm_start = addr
+        mm.mmap.set_bounds(nxt, addr, nxt.vm_end)
         nxt.vm_pgoff = pgoff
-        mm.mmap.insert(nxt)
         return nxt
     vma = VMA(mm, addr, end, vm_flags, pgoff, file, name, prot)
     vma.shmem = shmem
@@ -146,7 +133,7 @@ def split_vma(mm, vma: VMA, addr: int) -> VMA:
         anon_vma_clone(new, vma)
     if vma.vm_file is not None:
         vma.vm_file.mapping.i_mmap[new] = None
-    vma.vm_end = addr
+    mm.mmap.set_bounds(vma, vma.vm_start, addr)
     mm.mmap.insert(new)
     return new
 
@@ -180,7 +167,7 @@ def try_merge_around(mm, vma: VMA) -> VMA:
         if prev.anon_vma is None and vma.anon_vma is not None:
             anon_vma_clone(prev, vma)
         unlink_anon_vmas(vma)
-        prev.vm_end = vma.vm_end
+        mm.mmap.set_bounds(prev, prev.vm_start, vma.vm_end)
         vma = prev
     nxt = mm.mmap.find_vma(vma.vm_end)
     if nxt is not None and nxt.vm_start == vma.vm_end and _compatible(vma, nxt):
@@ -188,7 +175,7 @@ def try_merge_around(mm, vma: VMA) -> VMA:
         if vma.anon_vma is None and nxt.anon_vma is not None:
             anon_vma_clone(vma, nxt)
         unlink_anon_vmas(nxt)
-        vma.vm_end = nxt.vm_end
+        mm.mmap.set_bounds(vma, vma.vm_start, nxt.vm_end)
     return vma
 
 
@@ -219,10 +206,8 @@ def expand_stack(vma: VMA, address: int) -> bool:
         return False
     from .rmap import anon_vma_prepare
     anon_vma_prepare(vma)
-    mm.mmap.remove(vma)
     vma.vm_pgoff -= (vma.vm_start - address) >> 12
-    vma.vm_start = address
-    mm.mmap.insert(vma)
+    mm.mmap.set_bounds(vma, address, vma.vm_end)
     return True
 
 

@@ -132,7 +132,7 @@ def _do_mremap(task, addr: int, old_len: int, new_len: int, flags: int,
     if addr + old_len == vma.vm_end and _vma_expandable(mm, vma, delta):
         end = vma.vm_end
         stats["how"] = "grown in place"
-        vma.vm_end += delta                 # vma_merge_extend
+        mm.mmap.set_bounds(vma, vma.vm_start, vma.vm_end + delta)   # vma_merge_extend
         merged = try_merge_around(mm, vma)
         if merged.vm_flags & VM.LOCKED:
             _populate_locked(task, merged, end, end + delta)

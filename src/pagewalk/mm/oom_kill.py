@@ -2,17 +2,18 @@
 with the highest badness and free its memory, so that everyone else goes on.
 
 It runs from the page allocator (mm/page_alloc.py, ``__alloc_pages_may_oom``)
-once direct reclaim has given up, for an allocation made in a user page fault.
+once direct reclaim has given up, for any allocation but readahead's: a page
+fault, read(2)/write(2) through the page cache, fork's page tables.
 ``oom_badness`` is the kernel's: resident pages + swap entries + page-table pages,
 plus ``oom_score_adj`` (default 0) scaled to the machine's RAM + swap in
 thousandths; a task with ``oom_score_adj`` -1000 is never chosen, and neither is
 init (pid 1: ``is_global_init``). Ties go to the task met last in the task list
 (the highest pid), as ``select_bad_process`` keeps the later of equal scores.
-A victim other than the faulting task exits with SIGKILL at once (its pages and
-swap slots are freed); the faulting task itself is marked (``sigkill_pending``)
-and dies on its way out of the fault. With nothing left to kill the kernel
-panics: "Out of memory and no killable processes...", then "System is deadlocked
-on memory" (``pw.KernelPanic``).
+A victim other than the allocating task exits with SIGKILL at once (its pages
+and swap slots are freed); the allocating task itself is marked
+(``sigkill_pending``) and dies on its way out of the fault or system call. With
+nothing left to kill the kernel panics: "Out of memory and no killable
+processes...", then "System is deadlocked on memory" (``pw.KernelPanic``).
 
 ``pagefault_out_of_memory`` (since Linux 5.16) kills no one: VM_FAULT_OOM that
 reaches the #PF handler only retries the fault, unless the task is the victim.
@@ -68,7 +69,7 @@ class OomKiller:
         machine.vmstat["oom_kill"] += 1
         self.kills.append((victim.pid, victim.name))
         if victim is current:
-            victim.sigkill_pending = True             # delivered when the fault returns
+            victim.sigkill_pending = True             # delivered on the way back to user mode
         else:
             victim.do_exit(signal="SIGKILL")
         return victim

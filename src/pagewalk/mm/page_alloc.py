@@ -16,12 +16,20 @@ gives up. A pass that freed something resets the count: reclaim ages the lists
 (young bits cleared, active pages deactivated), so a later pass can succeed
 where an earlier one did not.
 
-The OOM killer runs only for an allocation made on behalf of a user page fault
-(``machine.current`` is the faulting task): it kills the worst task other than
-init; if that is the faulting task itself, the allocation fails and the task
-gets SIGKILL on its way out of the fault (``pagefault_out_of_memory``); if no
-task can be killed the kernel panics (``pw.KernelPanic``). Other callers
-(read(2), fork, create_file) get None and answer ENOMEM, changing nothing.
+Then ``__alloc_pages_may_oom``: every order-0 allocation without __GFP_NORETRY
+calls the OOM killer (order-0 is below PAGE_ALLOC_COSTLY_ORDER): page faults,
+read(2) and write(2) through the page cache (``File.read``/``File.write``,
+``create_file``), fork's page tables, mremap's, the swap-in of the page a fault
+needs. Readahead (``readahead_gfp_mask``: __GFP_NORETRY, ``may_oom=False``) never
+does: its window just stops short. The killer kills the worst task other than
+init and the allocation retries. If the victim is ``machine.current`` (the task
+in a fault or a system call) the allocation fails instead (as
+``tsk_is_oom_victim(current)`` sends it to ``nopage``), and the task dies of its
+SIGKILL on the way back to user mode: out of the fault (``pagefault_out_of_memory``)
+or out of the system call (``Task._in_kernel``); a task already chosen does not
+choose again. With no killable task the kernel panics (``pw.KernelPanic``).
+Allocations with no task behind them (the machine-level ``File`` and
+``create_file`` calls) kill the worst task all the same.
 """
 
 from __future__ import annotations
@@ -48,8 +56,9 @@ def should_reclaim_retry(machine, no_progress_loops: int) -> bool:
     return available > machine.reclaim.watermarks.min
 
 
-def alloc_pages_slowpath(machine) -> Page | None:
-    """One page after reclaim (and, in a page fault, the OOM killer); None: fail."""
+def alloc_pages_slowpath(machine, may_oom: bool = True) -> Page | None:
+    """One page after reclaim and, unless ``may_oom`` is False, the OOM killer;
+    None: fail."""
     phys = machine.phys
     wmin = machine.reclaim.watermarks.min
     no_progress_loops = 0
@@ -62,9 +71,11 @@ def alloc_pages_slowpath(machine) -> Page | None:
         no_progress_loops += 1
         if should_reclaim_retry(machine, no_progress_loops):
             continue
+        if not may_oom:
+            return None                     # __GFP_NORETRY: no OOM kill for readahead
         current = machine.current
-        if current is None:
-            return None
+        if current is not None and current.sigkill_pending:
+            return None                     # already the victim: fail, die on the way out
         victim = machine.oom.out_of_memory(current)      # raises KernelPanic if none
         if victim is current:
             return None

@@ -3,7 +3,10 @@
 Only what is used costs host memory: a ``Page`` is created the first time its
 frame is allocated, and a frame's bytes are stored only once something is
 written to it (``frames[pfn]``, a 4096-byte bytearray); a frame with no entry
-reads as zeros. So a 16 GiB machine starts at once.
+reads as zeros. The free lists too: the 4 MiB blocks never allocated since boot
+are one range (``untouched``), taken lowest first once ``free_area[MAX_ORDER]``
+is empty, which is the order the boot-time list would give them. So a 64 TiB
+machine starts as fast as a 64 MiB one.
 
 The allocator is the binary buddy system: ``free_area[order]`` holds the first
 pfn of every free block of 2**order frames (an insertion-ordered dict used as a
@@ -47,13 +50,21 @@ class PhysicalMemory:
             page = self.page(pfn)
             page.flags = PG_reserved
             page.refcount = 1
-        # Free everything above the reserved frames in the largest aligned blocks.
+        # Free everything above the reserved frames in the largest aligned blocks;
+        # the run of MAX_ORDER blocks stays a range: [untouched, untouched_end).
         pfn = 2
         blocks: list[tuple[int, int]] = []
+        self.untouched = self.untouched_end = 0
         while pfn < nr_frames:
             order = MAX_ORDER
             while order and (pfn & ((1 << order) - 1) or pfn + (1 << order) > nr_frames):
                 order -= 1
+            if order == MAX_ORDER:
+                n = (nr_frames - pfn) >> MAX_ORDER
+                self.untouched, self.untouched_end = pfn, pfn + (n << MAX_ORDER)
+                self.nr_free += n << MAX_ORDER
+                pfn = self.untouched_end
+                continue
             blocks.append((pfn, order))
             pfn += 1 << order
         for pfn, order in reversed(blocks):      # lowest block ends last: popped first
@@ -78,10 +89,13 @@ class PhysicalMemory:
         area = self.free_area
         for current in range(order, MAX_ORDER + 1):
             if area[current]:
+                pfn, _ = area[current].popitem()
                 break
         else:
-            return None
-        pfn, _ = area[current].popitem()
+            if self.untouched >= self.untouched_end:
+                return None
+            current, pfn = MAX_ORDER, self.untouched      # the lowest block never used
+            self.untouched += 1 << MAX_ORDER
         while current > order:                  # expand(): hand back the upper halves
             current -= 1
             area[current][pfn + (1 << current)] = None

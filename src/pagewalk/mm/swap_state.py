@@ -221,16 +221,17 @@ class SwapSubsystem:
         m.vmstat["pswpin"] += 1
         m.vmstat["pgpgin"] += 4
 
-    def read_swap_cache_async(self, entry: int, steps: list[str] | None = None
-                              ) -> tuple[Page | None, bool]:
+    def read_swap_cache_async(self, entry: int, steps: list[str] | None = None,
+                              may_oom: bool = True) -> tuple[Page | None, bool]:
         """The swap-cache page for ``entry``, reading it from the device if needed:
-        (page or None when memory ran out / the slot was freed, read from disk?)."""
+        (page or None when memory ran out / the slot was freed, read from disk?).
+        Readahead passes ``may_oom=False``: no OOM kill for a page nobody asked for."""
         page = self.cache.get(entry)
         if page is not None:
             return page, False
         if not self.si.in_use(swp_offset(entry)):
             return None, False
-        page = self.machine.alloc_page()
+        page = self.machine.alloc_page(may_oom)
         if page is None:
             return None, False
         page = self._settle(page, entry)
@@ -264,7 +265,7 @@ class SwapSubsystem:
             end = min(target | mask, self.si.nr_pages - 1)
             for offset in range(start, end + 1):
                 e = swp_entry(offset, self.si.type)
-                page, read = self.read_swap_cache_async(e)
+                page, read = self.read_swap_cache_async(e, may_oom=False)
                 if page is None:
                     if offset == target or not self.si.in_use(offset):
                         continue
@@ -307,7 +308,7 @@ class SwapSubsystem:
                 pte = table[i]
                 if i == index or not is_swap_pte(pte):
                     continue
-                page, read = self.read_swap_cache_async(pte_to_swp_entry(pte))
+                page, read = self.read_swap_cache_async(pte_to_swp_entry(pte), may_oom=False)
                 if page is None:
                     break                              # out of memory: stop reading ahead
                 if read:
@@ -422,7 +423,7 @@ class SwapSubsystem:
         for table, i, _addr in pte_range(vma.vm_mm, start, end):
             pte = table[i]
             if is_swap_pte(pte) and self.si is not None:
-                page, _ = self.read_swap_cache_async(pte_to_swp_entry(pte))
+                page, _ = self.read_swap_cache_async(pte_to_swp_entry(pte), may_oom=False)
                 if page is None and self.si.in_use(swp_offset(pte)):
                     break
 

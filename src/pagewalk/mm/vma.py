@@ -23,6 +23,7 @@ from ..arch.pte import (
     PAGE_SHARED,
     PAGE_SHARED_EXEC,
 )
+from .gaptree import GapTree
 
 
 class VM(IntFlag):
@@ -57,6 +58,8 @@ VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC
 VM_GROWSDOWN = 0x100
 VM_LOCKED = 0x2000
 VM_MAYSHARE = 0x80
+PAGE_SIZE = 4096
+MMAP_MIN_ADDR = 65536            # /proc/sys/vm/mmap_min_addr
 
 # protection_map (arch/x86/mm/pgprot.c), indexed by VM_READ|VM_WRITE|VM_EXEC|VM_SHARED.
 # Private writable mappings get a read-only protection: the first write faults (COW).
@@ -137,11 +140,32 @@ class VMA:
                 f"{' ' + self.name if self.name else ''}>")
 
 
-class VmaTree:
-    """The VMAs of one mm, ordered by address."""
+def vm_start_gap(vma: VMA, guard: int) -> int:
+    """Where ``vma``'s claim on the address space begins: a stack (VM_GROWSDOWN)
+    keeps ``guard`` bytes free below it (stack_guard_gap)."""
+    return vma.vm_start - guard if vma.vm_flags & VM_GROWSDOWN else vma.vm_start
 
-    def __init__(self) -> None:
-        self._list: SortedKeyList = SortedKeyList(key=lambda v: v.vm_start)
+
+class VmaTree:
+    """The VMAs of one mm, ordered by address, with the free gaps between them.
+
+    Beside the address-ordered list (``find_vma`` in O(log n)), a :class:`GapTree`
+    holds, for every VMA, the gap below it: from the previous VMA's ``vm_end`` (or
+    ``floor``, mmap_min_addr, for the first) to its ``vm_start_gap`` (the stack
+    keeps ``guard`` bytes). It is the maple tree's gap augmentation:
+    :meth:`unmapped_area_topdown` finds the highest gap that fits in O(log n).
+
+    Contract: a VMA's ``vm_start``/``vm_end`` change only through :meth:`insert`,
+    :meth:`remove` and :meth:`set_bounds` while it is in the tree (VM_GROWSDOWN is
+    fixed at creation); :meth:`check` verifies the gaps from scratch.
+    """
+
+    def __init__(self, guard: int = 0, floor: int = 0) -> None:
+        self._list: SortedKeyList = SortedKeyList(key=_vm_start)
+        self._gaps = GapTree()
+        self.guard = guard                  # stack_guard_gap the gaps were computed with
+        self.floor = floor                  # the lowest address a mapping may take
+        self.total_pages = 0                # mm->total_vm, kept as VMAs come and go
         self.cache: VMA | None = None      # vmacache: the last VMA find_vma returned
 
     def __iter__(self) -> Iterator[VMA]:
@@ -150,14 +174,57 @@ class VmaTree:
     def __len__(self) -> int:
         return len(self._list)
 
+    # the gap index -------------------------------------------------------------
+    def _gap_at(self, i: int) -> None:
+        """Recompute the gap below the i-th VMA (if there is one)."""
+        lst = self._list
+        if 0 <= i < len(lst):
+            vma = lst[i]
+            lo = lst[i - 1].vm_end if i > 0 else self.floor
+            self._gaps.set(vma.vm_start, vm_start_gap(vma, self.guard) - lo)
+
+    def _index(self, vma: VMA) -> int:
+        i = self._list.bisect_key_left(vma.vm_start)
+        if i >= len(self._list) or self._list[i] is not vma:
+            raise KeyError(f"{vma!r} is not in this address space")
+        return i
+
+    def set_guard(self, guard: int) -> None:
+        """Recompute every gap for a new stack_guard_gap (O(n), once per change)."""
+        if guard != self.guard:
+            self.guard = guard
+            for i in range(len(self._list)):
+                self._gap_at(i)
+
+    # changes -----------------------------------------------------------------
     def insert(self, vma: VMA) -> None:
         self._list.add(vma)
+        self.total_pages += (vma.vm_end - vma.vm_start) >> 12
+        i = self._list.bisect_key_left(vma.vm_start)
+        self._gap_at(i)
+        self._gap_at(i + 1)
 
     def remove(self, vma: VMA) -> None:
-        self._list.remove(vma)
+        i = self._index(vma)
+        del self._list[i]
+        self.total_pages -= (vma.vm_end - vma.vm_start) >> 12
+        self._gaps.discard(vma.vm_start)
+        self._gap_at(i)
         if self.cache is vma:
             self.cache = None
 
+    def set_bounds(self, vma: VMA, start: int, end: int) -> None:
+        """Move ``vma`` to [start, end) (a merge, a split, stack growth, mremap)."""
+        if start != vma.vm_start:
+            self.remove(vma)
+            vma.vm_start, vma.vm_end = start, end
+            self.insert(vma)
+        elif end != vma.vm_end:
+            self.total_pages += (end - vma.vm_end) >> 12
+            vma.vm_end = end
+            self._gap_at(self._index(vma) + 1)
+
+    # lookups -----------------------------------------------------------------
     def find_vma(self, addr: int) -> VMA | None:
         """The first VMA with ``addr < vm_end``, or None."""
         vma = self.cache
@@ -193,8 +260,74 @@ class VmaTree:
         lst = self._list
         i = max(lst.bisect_key_right(start) - 1, 0)
         out = []
-        while i < len(lst) and lst[i].vm_start < end:
-            if lst[i].vm_end > start:
-                out.append(lst[i])
-            i += 1
+        for vma in lst.islice(i):
+            if vma.vm_start >= end:
+                break
+            if vma.vm_end > start:
+                out.append(vma)
         return out
+
+    def unmapped_area_topdown(self, length: int, high_limit: int, top: int) -> int | None:
+        """The highest free range of ``length`` bytes ending at or below
+        ``high_limit`` (mmap_base): the gaps are [floor, first VMA), between VMAs,
+        and [last VMA, ``top``); a stack's gap stops ``guard`` below it. Returns the
+        range's start, or None (ENOMEM). O(log n) (the maple tree's
+        mas_empty_area_rev)."""
+        lst = self._list
+        n = len(lst)
+        x = high_limit - length            # a gap must start at or below this
+        if x < self.floor:
+            return self._unmapped_area_linear(length, high_limit, top)
+        i = lst.bisect_key_right(x) - 1    # gaps 0..count start at or below x
+        count = i + 1 if i >= 0 and lst[i].vm_end <= x else max(i, 0)
+        if count == n:                     # the gap above the last VMA
+            lo = lst[-1].vm_end if n else self.floor
+            hi = min(top, high_limit)
+            if hi - lo >= length:
+                return (hi - length) & ~(PAGE_SIZE - 1)
+            if n == 0:
+                return None
+            count = n - 1
+        key = self._gaps.last_fit(lst[count].vm_start, length)
+        if key is None:
+            return None
+        vma = lst[lst.bisect_key_left(key)]
+        hi = min(vm_start_gap(vma, self.guard), high_limit)
+        return (hi - length) & ~(PAGE_SIZE - 1)
+
+    def _unmapped_area_linear(self, length: int, high_limit: int, top: int) -> int | None:
+        """The same search by a walk from the top (only for a range below the floor)."""
+        vmas = list(self._list)
+        for i in range(len(vmas), -1, -1):
+            hi = vm_start_gap(vmas[i], self.guard) if i < len(vmas) else top
+            lo = vmas[i - 1].vm_end if i > 0 else self.floor
+            hi = min(hi, high_limit)
+            if hi - lo >= length:
+                return (hi - length) & ~(PAGE_SIZE - 1)
+        return None
+
+    def check(self) -> None:
+        """Raise AssertionError unless the VMAs are ordered without overlap and every
+        gap held is the one recomputed from them."""
+        self._gaps.check()
+        lst = self._list
+        want = []
+        prev_end = None
+        for vma in lst:
+            if vma.vm_start >= vma.vm_end or (prev_end is not None and vma.vm_start < prev_end):
+                raise AssertionError(f"vma tree: {vma!r} overlaps or is empty")
+            lo = prev_end if prev_end is not None else self.floor
+            want.append((vma.vm_start, vm_start_gap(vma, self.guard) - lo))
+            prev_end = vma.vm_end
+        have = list(self._gaps.items())
+        if have != want:
+            from itertools import zip_longest
+            bad = next((w, h) for w, h in zip_longest(want, have) if w != h)
+            raise AssertionError(f"vma tree: gap index {bad[1]} where the VMAs give {bad[0]}")
+        if self.total_pages != sum(v.pages() for v in lst):
+            raise AssertionError(f"vma tree: total_vm {self.total_pages} pages, the VMAs "
+                                 f"hold {sum(v.pages() for v in lst)}")
+
+
+def _vm_start(vma: VMA) -> int:
+    return vma.vm_start

@@ -54,6 +54,10 @@ def check_machine(machine) -> None:
             continue
         if not task.alive:
             raise KernelBug(f"check: dead task {task.pid} still has an mm")
+        try:
+            mm.mmap.check()
+        except AssertionError as e:
+            raise KernelBug(f"check: pid {task.pid}: {e}") from None
         rss = [0, 0, 0, 0]
         seen: dict[int, int] = {}
         for addr, pte, huge in _leaf_entries(machine, mm):
@@ -163,6 +167,10 @@ def check_machine(machine) -> None:
             page = phys.mem_map.get(start)
             if page is not None and not page.flags & PG_buddy:
                 raise KernelBug(f"check: free block {start:#x} has a page in use")
+    nr_free += phys.untouched_end - phys.untouched       # blocks never allocated
+    for pfn, page in phys.mem_map.items():
+        if phys.untouched <= pfn < phys.untouched_end and (page.refcount or page.mapcount):
+            raise KernelBug(f"check: {page!r} is in use inside the never-allocated blocks")
     if nr_free != phys.nr_free:
         raise KernelBug(f"check: free lists hold {nr_free} frames, nr_free says {phys.nr_free}")
     if machine.nr_pagetable != len(phys.tables):

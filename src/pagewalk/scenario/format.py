@@ -372,6 +372,8 @@ def _args(ctx: _Ctx, op: str, raw: dict[str, Any], files: set[str]) -> dict[str,
             args[k] = v
         elif k in ("seed", "code", "frames", "repeat", "loop"):
             args[k] = _int(ctx, k, v, lo=1 if k in ("frames", "repeat", "loop") else 0)
+            if k == "code" and v > 255:
+                raise ctx.fail(k, f"{v} is not an exit status", "an integer from 0 to 255")
         elif k == "addr":
             args[k] = _int(ctx, k, v)
         elif k == "refs":
@@ -401,6 +403,12 @@ def _args(ctx: _Ctx, op: str, raw: dict[str, Any], files: set[str]) -> dict[str,
             if text not in ADVICE:
                 raise ctx.fail(k, f"{v!r} is not an advice", ", ".join(ADVICE))
             args[k] = text
+        elif op == "replay" and k in ("policy", "mode"):
+            from ..trace.policies import MODES, POLICY_NAMES  # only a replay step pays it
+            names = POLICY_NAMES if k == "policy" else MODES
+            if v not in names:
+                raise ctx.fail(k, f"{v!r} is not a replay {k}", ", ".join(names))
+            args[k] = v
         elif k == "mode" and op == "msync":
             if v not in ("sync", "async", "invalidate"):
                 raise ctx.fail(k, f"{v!r} is not an msync mode", "sync, async, invalidate")
@@ -534,6 +542,9 @@ def parse(data: dict[str, Any], path: str) -> Scenario:
             show = [s.strip() for s in show.split(",") if s.strip()]
         if not isinstance(show, list) or any(s not in VIEWS for s in show):
             raise ctx.fail("show", f"{show!r} is not a list of views", ", ".join(VIEWS))
+        for k in ("title", "note"):
+            if k in raw and not isinstance(raw[k], str):
+                raise ctx.fail(k, f"{raw[k]!r} is not a string", "a sentence in quotes")
         host_ok = _bool(ctx, "host", raw.get("host", True))
         # fork and exec on the host include the probe's own faults: shown, not compared
         compare = _bool(ctx, "compare", raw.get("compare", op not in ("fork", "exec")))
