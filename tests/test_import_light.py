@@ -28,3 +28,21 @@ def test_trace_names_load_on_first_use() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout
     assert out.split() == ["3", "True"]
+
+
+def test_the_command_lines_sub_commands_register_without_numba_or_numpy() -> None:
+    probe = ("import sys; from pagewalk import cli; cli._register(); "
+             "print(sorted(n for n in ('numba', 'numpy') if n in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_trace_mrc_and_replay_stay_the_functions_after_their_submodules_load() -> None:
+    probe = ("import pagewalk.trace as t, pagewalk.trace.mrc, pagewalk.trace.replay; "
+             "from pagewalk.trace import mrc, replay; "
+             "print(callable(t.mrc), callable(t.replay), mrc is t.mrc, replay is t.replay, "
+             "t.replay([1, 2, 1], frames=1).faults)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["True", "True", "True", "True", "3"]

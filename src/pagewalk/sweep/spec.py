@@ -44,8 +44,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..errors import InvalidArgument
 from ..units import PAGE_SIZE, parse_size
 
@@ -77,6 +75,8 @@ class SizeRule:
         top = max(self.up_to if self.up_to is not None else distinct_pages, self.low, 1)
         if self.points == 1:
             return [top]
+        import numpy as np  # here: `import pagewalk` (and the CLI's start) without numpy
+
         sizes = np.unique(np.geomspace(self.low, top, num=self.points).round().astype(np.int64))
         return [int(s) for s in sizes]
 

@@ -11,13 +11,60 @@
 The fast engine (``fast/``, numba) and the reference engine (``reference.py``,
 plain Python) compute identical counters; ``engine="reference"`` forces the
 latter.
+
+The names above load on first use: importing ``pagewalk.trace`` or one of its
+light submodules (``numbers``, ``policies``, ``commands``, ``record``) does not
+import numba, so the ``pagewalk`` command starts without it.
+``pagewalk.trace.mrc`` and ``pagewalk.trace.replay`` are the *functions*, as
+they always were, even after their submodules of the same name are imported.
 """
 
 from __future__ import annotations
 
-from .io import load_trace
-from .model import Trace
-from .mrc import MissRatioCurve, mrc
-from .replay import ReplayResult, replay
+import sys
+import types
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .io import load_trace
+    from .model import Trace
+    from .mrc import MissRatioCurve, mrc
+    from .replay import ReplayResult, replay
 
 __all__ = ["MissRatioCurve", "ReplayResult", "Trace", "load_trace", "mrc", "replay"]
+
+_HOME = {"load_trace": "io", "Trace": "model", "MissRatioCurve": "mrc", "mrc": "mrc",
+         "ReplayResult": "replay", "replay": "replay"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        value = getattr(import_module(f"{__name__}.{_HOME[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+def _function(name: str) -> property:
+    """``name`` is the function, not the submodule the import system binds there."""
+
+    def get(self: types.ModuleType) -> Any:
+        return getattr(import_module(f"{__name__}.{name}"), name)
+
+    def ignore(self: types.ModuleType, value: object) -> None:
+        pass  # the submodule stays reachable as sys.modules[f"pagewalk.trace.{name}"]
+
+    return property(get, ignore)
+
+
+class _TracePackage(types.ModuleType):
+    mrc = _function("mrc")
+    replay = _function("replay")
+
+
+sys.modules[__name__].__class__ = _TracePackage

@@ -212,7 +212,7 @@ def _parse_stream(stream: BinaryIO, raw: BinaryIO, head: bytes, kind: str, path:
     done = 0
     prog = _progress(show, os.path.getsize(path) if path.is_file() else None, path.name)
 
-    def advance(data: bytes) -> None:
+    def advance(data: memoryview) -> None:
         nonlocal done
         done += len(data)
         if prog is not None:
@@ -220,15 +220,21 @@ def _parse_stream(stream: BinaryIO, raw: BinaryIO, head: bytes, kind: str, path:
 
     try:
         for pages, writes in iter_accesses(stream, head, kind, str(path), advance):
-            id_parts.append(mapper.map(pages))
-            w_parts.append(writes)
+            # each part in the narrowest type that holds the ids so far (ids only
+            # grow): no uint32 array of the whole trace
+            id_parts.append(narrow_ids(mapper.map(pages), mapper.n))
+            w_parts.append(writes.copy())  # a view iter_accesses reuses
     finally:
         if prog is not None:
             prog.stop()
-    ids = np.concatenate(id_parts) if id_parts else np.empty(0, np.uint32)
+    dtype = narrow_ids(np.empty(0, np.uint32), mapper.n).dtype
+    ids = np.concatenate(id_parts, dtype=dtype, casting="same_kind") if id_parts else \
+        np.empty(0, dtype)
     w = np.concatenate(w_parts) if w_parts else np.empty(0, np.bool_)
+    id_parts.clear()
+    w_parts.clear()
     if kind == "text" and ids.size > 1 and mapper.n == 1 and int(mapper.pages()[0]) == 0:
         warnings.warn(f"{path}: every address lies in page 0 (bytes 0-4095); if these are "
                       f"page numbers (a reference string), read them with --format pages "
                       f"(format=\"pages\")", PagewalkWarning, stacklevel=4)
-    return Trace(narrow_ids(ids, mapper.n), mapper.pages(), w, source=str(path))
+    return Trace(ids, mapper.pages(), w, source=str(path))

@@ -1,6 +1,7 @@
 """Recording traces of real programs with ``valgrind --tool=lackey``.
 
-The lackey log goes through a named pipe straight into the streaming parser
+The lackey log goes through a pipe (read in large batches,
+:mod:`.pipebatch`) straight into the streaming parser
 (:mod:`.textstream`) and on into a :class:`~.spool.TraceSpool`, so neither the
 multi-gigabyte text log nor the whole trace is ever held: memory stays at a
 few blocks plus the table of distinct pages, whatever the length.
@@ -19,6 +20,10 @@ Contract:
 * progress: a bar when stderr is a terminal, else one line every
   ``progress_every`` seconds (``progress=False``: silent);
 * on any error, Ctrl-C or SIGTERM, valgrind is stopped and no partial output is left.
+
+valgrind starts first: this module imports only the standard library, and the
+compiled parser and page mapper (numpy, numba's cache) load while valgrind runs,
+its log drained meanwhile by :class:`~.prefetch.PrefetchPipe`.
 """
 
 from __future__ import annotations
@@ -37,15 +42,18 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidArgument, PagewalkError, PagewalkWarning
-from .model import Trace
-from .spool import TraceSpool
-from .textstream import iter_accesses
+from .prefetch import PrefetchPipe
+
+if TYPE_CHECKING:
+    from .model import Trace
 
 INSTALL_HINT = ("install it with your package manager, e.g. `apt-get install valgrind` "
                 "(Debian/Ubuntu), `dnf install valgrind` (Fedora) or `brew install valgrind`")
 _COMMAND = re.compile(rb"==(\d+)== Command: ([^\n]*)")
+LOG_NAME = "valgrind's lackey log"  # names the log in a malformed line's error
 
 
 class ToolMissing(PagewalkError):
@@ -158,53 +166,69 @@ def _record_to(valgrind: str, command: Sequence[str], output: str | os.PathLike,
                progress: bool | None, progress_every: float, trace_children: bool,
                cwd: str | os.PathLike | None, compress: str | bool | None) -> Recording:
     start = time.monotonic()
-    with TraceSpool(output, compress) as spool, \
-            tempfile.TemporaryDirectory(prefix="pagewalk-record-") as tmp:
-        fifo = Path(tmp) / "lackey.log"
-        os.mkfifo(fifo)
-        argv = [valgrind, "--tool=lackey", "--trace-mem=yes", f"--log-file={fifo}",
-                f"--trace-children={'yes' if trace_children else 'no'}", *command]
+    # An anonymous pipe (--log-fd), inherited across exec by traced children: no
+    # FIFO on disk whose timestamps every one of valgrind's writes would update.
+    rfd, wfd = os.pipe()
+    argv = [valgrind, "--tool=lackey", "--trace-mem=yes", f"--log-fd={wfd}",
+            f"--trace-children={'yes' if trace_children else 'no'}", *command]
+    # drained from now on, in batches: valgrind runs on while the parser loads
+    stream = PrefetchPipe(rfd)
+    proc = None
+    try:
+        try:
+            proc = subprocess.Popen(argv, cwd=cwd, pass_fds=(wfd,))
+        except OSError as exc:
+            raise InvalidArgument(f"record: cannot run {command[0]!r}: {exc}") from None
+        finally:
+            # only valgrind (and its children) hold the write end now: the reader
+            # sees end-of-file when the last of them exits
+            os.close(wfd)
+        return _stream_to(proc, stream, command, output, progress, progress_every,
+                          compress, start)
+    except BaseException:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        raise
+    finally:
+        stream.close()
+
+
+def _stream_to(proc: subprocess.Popen, stream: PrefetchPipe, command: Sequence[str],
+               output: str | os.PathLike, progress: bool | None, progress_every: float,
+               compress: str | bool | None, start: float) -> Recording:
+    """Parse valgrind's log from ``stream`` into ``output`` while ``proc`` runs."""
+    from .spool import TraceSpool  # the compiled layer: loads while valgrind runs
+    from .textstream import iter_accesses
+
+    with TraceSpool(output, compress) as spool:
         result: dict[str, object] = {}
         processes: list[tuple[int, str]] = []
         log_bytes = 0
         bar = _Progress(progress, progress_every, f"recording {command[0]}")
 
-        def on_block(data: bytes) -> None:
+        def on_block(data: memoryview) -> None:
             nonlocal log_bytes
             log_bytes += len(data)
-            if b"== Command: " in data:
-                processes.extend((int(pid), cmd.decode("utf-8", "replace"))
-                                 for pid, cmd in _COMMAND.findall(data))
+            processes.extend((int(pid), cmd.decode("utf-8", "replace"))
+                             for pid, cmd in _COMMAND.findall(data))
             bar.update(spool.n, spool.n_pages, log_bytes)
 
         def reader() -> None:
             try:
-                with open(fifo, "rb") as stream:
-                    for pages, writes in iter_accesses(stream, b"", "lackey", str(fifo),
-                                                       on_block):
-                        spool.add(pages, writes)
+                _warm()  # load the compiled code while valgrind runs
+                for pages, writes in iter_accesses(stream, b"", "lackey", LOG_NAME,
+                                                   on_block):
+                    spool.add(pages, writes)
             except BaseException as exc:  # handed to the caller below
                 result["error"] = exc
+                stream.close()  # valgrind stops on EPIPE instead of blocking on a full pipe
 
         thread = threading.Thread(target=reader, daemon=True)
         thread.start()
-        # Hold a write end ourselves: valgrind reopens the log at every exec, and
-        # the reader must not see end-of-file in between.
-        hold = os.open(fifo, os.O_WRONLY)
-        proc = None
         try:
-            try:
-                proc = subprocess.Popen(argv, cwd=cwd)
-            except OSError as exc:
-                raise InvalidArgument(f"record: cannot run {command[0]!r}: {exc}") from None
             status = proc.wait()
-        except BaseException:
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            raise
         finally:
-            os.close(hold)
             thread.join()
             bar.stop()
         if "error" in result:
@@ -222,12 +246,27 @@ def _record_to(valgrind: str, command: Sequence[str], output: str | os.PathLike,
                      processes)
 
 
+def _warm() -> None:
+    """Load the parser's and the page mapper's compiled code (numba's cache)."""
+    import io
+
+    import numpy as np
+
+    from .model import PageIds
+    from .textstream import iter_accesses
+
+    for _ in iter_accesses(io.BytesIO(b"I  0,1\n"), b"", "lackey", "warm-up"):
+        pass
+    PageIds().map(np.zeros(1, np.uint64))
+
+
 def record(command: Sequence[str], *, progress: bool | None = False,
            trace_children: bool = True,
            cwd: str | os.PathLike | None = None) -> tuple[Trace, int]:
     """Run ``command`` under ``valgrind --tool=lackey --trace-mem=yes`` and return
     its trace and the command's exit status (in memory: for small programs)."""
     from .io import load_trace
+    from .model import Trace
     with tempfile.TemporaryDirectory(prefix="pagewalk-record-") as tmp:
         rec = record_to(command, Path(tmp) / "trace.pwt", progress=progress,
                         trace_children=trace_children, cwd=cwd)
