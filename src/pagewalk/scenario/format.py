@@ -26,6 +26,7 @@ step runs on a task that exited (or was expected to die by a signal) earlier.
 
 from __future__ import annotations
 
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -591,11 +592,25 @@ def loads(text: str, path: str = "<string>") -> Scenario:
     return parse(data, path)
 
 
+MAX_SCENARIO_BYTES = 4 << 20  # the built-in scenarios are a few KiB
+
+
 def load(path: str | Path) -> Scenario:
-    """Read and check a scenario file."""
+    """Read and check a scenario file: a regular file of at most
+    :data:`MAX_SCENARIO_BYTES` (a device, FIFO or directory is refused before it
+    is opened, so ``/dev/zero`` cannot fill memory and a FIFO cannot block)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise ScenarioError(f"{path}: not a regular file; give a scenario file (.toml) "
+                                "or a built-in name (pagewalk scenarios)")
+        with p.open("rb") as f:
+            raw = f.read(MAX_SCENARIO_BYTES + 1)
+        if len(raw) > MAX_SCENARIO_BYTES:
+            raise ScenarioError(f"{path}: more than {MAX_SCENARIO_BYTES >> 20} MiB; a "
+                                "scenario is a small TOML file")
+        text = raw.decode("utf-8")
     except OSError as e:
         raise ScenarioError(f"{path}: cannot read the scenario: {e.strerror}") from None
     except UnicodeDecodeError as e:
