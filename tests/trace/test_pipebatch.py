@@ -93,39 +93,59 @@ def test_lackey_lines_written_one_by_one_parse_as_the_file(tmp_path: Path) -> No
     assert np.array_equal(np.concatenate(writes), whole.writes)
 
 
-@pytest.mark.skipif(shutil.which("valgrind") is None or shutil.which("setarch") is None,
-                    reason="valgrind and setarch are needed to record a program twice "
-                           "identically (apt-get install valgrind util-linux)")
-def test_record_equals_the_lackey_log_parsed(tmp_path: Path) -> None:
-    """A deterministic program (no address randomisation: setarch -R), recorded through
-    the pipe and from lackey's own log file: the same .pwt, byte for byte.
+FAKE_VALGRIND = """#!{python}
+import os, sys
+fd = int(next(a for a in sys.argv if a.startswith("--log-fd=")).split("=")[1])
+with open({log!r}, "rb") as f:
+    for line in f:          # valgrind's way: one write() per lackey line
+        os.write(fd, line)
+"""
 
-    Once in a full suite on a loaded machine the two differed early in the loader's
-    accesses and were equal on every rerun, so the pair is taken up to three times:
-    a fault in record's pipe, prefetch or parser path differs every time (those are
-    held byte for byte by the tests above and tests/trace/test_prefetch.py)."""
+
+def test_record_path_equals_the_log_parsed_byte_for_byte(tmp_path: Path) -> None:
+    """record's whole path (pipe, prefetch thread, parser, spool, .pwt) against
+    load_trace of the same lackey log: a stand-in valgrind on PATH writes a real
+    lackey log into --log-fd one line per write(), so the input is fixed."""
+    log = tmp_path / "real.lackey"
+    log.write_bytes(LOG)
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "valgrind"
+    fake.write_text(FAKE_VALGRIND.format(python=sys.executable, log=str(log)))
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
+    pwt = tmp_path / "rec.pwt"
+    subprocess.run([sys.executable, "-m", "pagewalk.cli", "record", "-o", str(pwt),
+                    "--no-progress", "--", "true"], check=True, env=env,
+                   stdout=subprocess.DEVNULL, cwd=tmp_path)
+    again = pt.load_trace(log).save(tmp_path / "from-log.pwt")
+    assert pwt.read_bytes() == again.read_bytes()
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None or shutil.which("setarch") is None,
+                    reason="valgrind and setarch are needed to record a program "
+                           "(apt-get install valgrind util-linux)")
+def test_record_of_a_real_program_matches_lackey_run_alone(tmp_path: Path) -> None:
+    """The same program (no address randomisation: setarch -R) recorded and run under
+    lackey alone: the same pages and nearly the same accesses.
+
+    Not byte for byte: in a full test run the two runs' first ~7,000 accesses (the
+    dynamic loader's) differed while equal when run alone; the byte-for-byte check of
+    record's own path is the test above, with a fixed log."""
     data = tmp_path / "in.txt"
     data.write_bytes(b"hello world\n" * 200)
     gzip = shutil.which("gzip") or "gzip"
     pwt = tmp_path / "rec.pwt"
+    subprocess.run(["setarch", "-R", sys.executable, "-m", "pagewalk.cli", "record", "-o",
+                    str(pwt), "--no-progress", "--", gzip, "-c", str(data)], check=True,
+                   stdout=subprocess.DEVNULL, cwd=tmp_path)
     log = tmp_path / "gzip.lackey"
-    differs = []
-    for _ in range(3):
-        subprocess.run(["setarch", "-R", sys.executable, "-m", "pagewalk.cli", "record",
-                        "-o", str(pwt), "--no-progress", "--", gzip, "-c", str(data)],
-                       check=True, stdout=subprocess.DEVNULL, cwd=tmp_path)
-        subprocess.run(["setarch", "-R", "valgrind", "--tool=lackey", "--trace-mem=yes",
-                        "--trace-children=yes", f"--log-file={log}", gzip, "-c", str(data)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       cwd=tmp_path)
-        from_log = pt.load_trace(log)
-        assert len(from_log) > 100000
-        again = from_log.save(tmp_path / "from-log.pwt")
-        a, b = pwt.read_bytes(), again.read_bytes()
-        if a == b:
-            return
-        differs.append(next((i for i, (x, y) in enumerate(zip(a, b, strict=False))
-                             if x != y),
-                            min(len(a), len(b))))
-    raise AssertionError(f"record's .pwt differs from lackey's log parsed in 3 of 3 "
-                         f"tries (first differing byte: {differs})")
+    subprocess.run(["setarch", "-R", "valgrind", "--tool=lackey", "--trace-mem=yes",
+                    "--trace-children=yes", f"--log-file={log}", gzip, "-c", str(data)],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   cwd=tmp_path)
+    rec, ref = pt.load_trace(pwt), pt.load_trace(log)
+    assert len(ref) > 100000
+    assert abs(len(rec) - len(ref)) <= len(ref) // 100
+    same = np.intersect1d(rec.table, ref.table).size
+    assert same >= 0.99 * max(rec.n_pages, ref.n_pages)
