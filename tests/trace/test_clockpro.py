@@ -7,9 +7,6 @@ no peer (it never evicts: tests/trace/test_libcachesim.py).
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -49,7 +46,6 @@ def test_clockpro_kernel_equals_reference_at_larger_sizes(seed: int, mode: str) 
     fast = pt.replay(tr, frames=frames, policy="clockpro", mode=mode)
     ref = pt.replay(tr, frames=frames, policy="clockpro", mode=mode, engine="reference")
     assert fast == ref
-
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
@@ -150,23 +146,6 @@ def test_clockpro_on_a_small_example() -> None:
 def test_clockpro_refuses_one_frame() -> None:
     with pytest.raises(InvalidArgument, match="needs frames >= 2"):
         pt.replay([1, 2, 1], frames=1, policy="clockpro")
-
-
-@pytest.fixture(scope="module")
-def gzip_trace(tmp_path_factory: pytest.TempPathFactory) -> pt.Trace:
-    """A real program's trace, recorded here: valgrind lackey on gzip of 20 KB of text."""
-    if shutil.which("valgrind") is None or shutil.which("gzip") is None:
-        pytest.fail("valgrind and gzip are needed to record a real trace "
-                    "(apt-get install valgrind gzip)")
-    d = tmp_path_factory.mktemp("gzip")
-    rng = np.random.default_rng(1)
-    words = [" ".join("abcdefghij"[int(c)] for c in rng.integers(0, 10, int(n)))
-             for n in rng.integers(2, 9, 500)]
-    (d / "input.txt").write_text(" ".join(words[int(i)] for i in rng.integers(0, 500, 1500)))
-    log = d / "gzip.lackey"
-    subprocess.run(["valgrind", "--tool=lackey", "--trace-mem=yes", f"--log-file={log}",
-                    "gzip", "-c", str(d / "input.txt")], check=True, stdout=subprocess.DEVNULL)
-    return pt.load_trace(log)
 
 
 @pytest.mark.parametrize("frames", [23, 64])

@@ -3,8 +3,6 @@ traces, cache mode."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -96,23 +94,6 @@ def test_lirs_at_sizes_where_its_hir_queue_holds_several_pages(tmp_path: Path) -
         write_oracle_general(path, pages)
         ours = pt.replay(pt.Trace.from_pages(pages), frames=frames, policy="lirs").faults
         assert ours == libcachesim_misses(path, "lirs", frames), (trial, frames)
-
-
-@pytest.fixture(scope="module")
-def gzip_trace(tmp_path_factory: pytest.TempPathFactory) -> pt.Trace:
-    """A real program's trace, recorded here: valgrind lackey on gzip of 20 KB of text."""
-    if shutil.which("valgrind") is None or shutil.which("gzip") is None:
-        pytest.fail("valgrind and gzip are needed to record a real trace "
-                    "(apt-get install valgrind gzip)")
-    d = tmp_path_factory.mktemp("gzip")
-    rng = np.random.default_rng(1)
-    words = [" ".join("abcdefghij"[int(c)] for c in rng.integers(0, 10, int(n)))
-             for n in rng.integers(2, 9, 500)]
-    (d / "input.txt").write_text(" ".join(words[int(i)] for i in rng.integers(0, 500, 1500)))
-    log = d / "gzip.lackey"
-    subprocess.run(["valgrind", "--tool=lackey", "--trace-mem=yes", f"--log-file={log}",
-                    "gzip", "-c", str(d / "input.txt")], check=True, stdout=subprocess.DEVNULL)
-    return pt.load_trace(log)
 
 
 @pytest.mark.parametrize("policy", ["lirs", "sieve", "2q", "s3fifo"])
