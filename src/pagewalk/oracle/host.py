@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from pagewalk.errors import BusError, SegmentationFault, Signal, SyscallError
-from pagewalk.hostconfig import bracketed, read_setting
+from pagewalk.hostconfig import bracketed, disk_of, read_setting
 
 PAGE = 4096
 _DATA_MAX = 64 * 1024          # bytes per read/write command (probe.c DATA_MAX)
@@ -110,21 +110,6 @@ def build_probe(force: bool = False) -> Path:
 
 # --------------------------------------------------------------------------- settings
 
-def _disk_of(path: str) -> str | None:
-    """The whole-disk name in /sys/block holding ``path`` (None if unknown)."""
-    try:
-        dev = os.stat(path).st_dev
-    except OSError:
-        return None
-    sysdev = f"/sys/dev/block/{os.major(dev)}:{os.minor(dev)}"
-    if not os.path.exists(sysdev):
-        return None
-    real = os.path.realpath(sysdev)
-    if os.path.exists(os.path.join(real, "partition")):
-        real = os.path.dirname(real)
-    return os.path.basename(real)
-
-
 def host_settings(tmpdir: str | None = None) -> dict[str, Any]:
     """The kernel settings that decide fault counts.
 
@@ -134,7 +119,7 @@ def host_settings(tmpdir: str | None = None) -> dict[str, Any]:
     numa_balancing, overcommit_memory.  Unreadable values are None/"unknown".
     """
     tmpdir = tmpdir or tempfile.gettempdir()
-    disk = _disk_of(tmpdir)
+    disk = disk_of(tmpdir)
     ra = read_setting(f"/sys/block/{disk}/queue/read_ahead_kb") if disk else None
     swaps = (read_setting("/proc/swaps") or "").splitlines()[1:]
     fab = read_setting("/sys/kernel/debug/fault_around_bytes")

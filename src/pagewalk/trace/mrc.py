@@ -38,6 +38,7 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 from ..errors import InvalidArgument, PagewalkWarning
+from .fast.common import fenwick_add
 from .fast.prefetch import prefetch
 from .model import Trace
 from .policies import MIN_FRAMES, POLICY_NAMES
@@ -70,14 +71,6 @@ def _trailing_zeros(typingctx, x):
 
 _BLOCK_WORDS = 8              # a block: 8 uint64 words = 512 slots (one cache line)
 _BLOCK_SHIFT = 9
-
-
-@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
-def _fenwick_add(tree, i, v):
-    n = tree.size - 1
-    while i <= n:
-        tree[i] += v
-        i += i & -i
 
 
 @njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
@@ -155,7 +148,7 @@ def _stack_distances(ids, npages, hist, far):
         else:
             hist[total - _live_upto(bits, tree, s) + 1] += 1
             bits[s >> 6] &= ~(one << np.uint64(s & 63))
-            _fenwick_add(tree, (s >> _BLOCK_SHIFT) + 1, -1)
+            fenwick_add(tree, (s >> _BLOCK_SHIFT) + 1, -1)
         if cur == cap:
             # compact: renumber the live slots 0..live-1, in order, from the bitmap
             live = 0
@@ -174,10 +167,10 @@ def _stack_distances(ids, npages, hist, far):
             for b in range(nblocks):
                 c = min(max(live - b * 512, 0), 512)
                 if c:
-                    _fenwick_add(tree, b + 1, c)
+                    fenwick_add(tree, b + 1, c)
             cur = live
         bits[cur >> 6] |= one << np.uint64(cur & 63)
-        _fenwick_add(tree, (cur >> _BLOCK_SHIFT) + 1, 1)
+        fenwick_add(tree, (cur >> _BLOCK_SHIFT) + 1, 1)
         last[p] = cur
         slot_page[cur] = p
         cur += 1

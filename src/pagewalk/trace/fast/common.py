@@ -133,3 +133,13 @@ def evict(st, v, demand, cnt):
 
 def new_counters() -> np.ndarray:
     return np.zeros(N_COUNTERS, np.int64)
+
+
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
+def fenwick_add(tree, i, v):
+    """Add ``v`` at position ``i`` (1-based) of the Fenwick tree ``tree``
+    (``tree[0]`` unused); used by the exact LRU curve and the random policy."""
+    n = tree.size - 1
+    while i <= n:
+        tree[i] += v
+        i += i & -i

@@ -21,7 +21,7 @@ import random
 import numpy as np
 from numba import njit
 
-from .common import NEED_FRAME, access, evict
+from .common import NEED_FRAME, access, evict, fenwick_add
 
 _M32 = np.uint64(0xFFFFFFFF)
 
@@ -67,14 +67,6 @@ def _random(mt, pos):
 
 
 @njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
-def _add(tree, i, v):
-    n = tree.size - 1
-    while i <= n:
-        tree[i] += v
-        i += i & -i
-
-
-@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
 def _select(tree, k, top):
     """The smallest slot whose prefix count reaches ``k`` (``top``: the largest
     power of two <= the tree's size)."""
@@ -113,7 +105,7 @@ def run_random(ids, writes, npages, frames, demand, cnt, mt, mtpos):
             j = int(_random(mt, pos) * frames)
             s = _select(tree, j + 1, top)
             v = np.int64(slot_page[s])
-            _add(tree, s, -1)
+            fenwick_add(tree, s, -1)
             slot[v] = 0
             evict(st, v, demand, cnt)
         else:
@@ -130,7 +122,7 @@ def run_random(ids, writes, npages, frames, demand, cnt, mt, mtpos):
                 tree[t] = max(0, min(t, live) - (t - (t & -t)))
             cur = live
         cur += 1
-        _add(tree, cur, 1)
+        fenwick_add(tree, cur, 1)
         slot[p] = cur
         slot_page[cur] = p
     return cnt
