@@ -10,44 +10,71 @@
 See DESIGN.md for the layers; ``pagewalk --help`` for the command line.
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
-from . import programs  # pw.programs: built-in task programs (issue 6)
-from .config import Config
-from .errors import (
-    BusError,
-    InvalidArgument,
-    KernelBug,
-    KernelPanic,
-    Killed,
-    MissingDependency,
-    PagewalkError,
-    PagewalkWarning,
-    SegmentationFault,
-    Signal,
-    SyscallError,
-)
-from .kernel.task import Task, TaskStats
-from .machine import Machine
-from .observe.procfs import PageInfo
-from .observe.tracepoints import FaultRecord, Tracer
-from .sweep import sweep  # pw.sweep: the function (issue 16); dask is imported on call
-from .units import parse_size
-
-# The trace engine (numba, compiled kernels) loads on first use of one of these
-# names, so that `import pagewalk` and the kernel model do not pay for it.
-_TRACE_NAMES = ("MissRatioCurve", "ReplayResult", "Trace", "load_trace", "mrc", "replay")
+# Every public name loads on first use (PEP 562), from the module that defines it:
+# `import pagewalk` costs nothing, the kernel model does not pay for the trace
+# engine (numba, compiled kernels), and the `pagewalk` command imports only the
+# layer its sub-command drives.
+_LAZY = {
+    "programs": ".programs",  # pw.programs: built-in task programs (issue 6)
+    "Config": ".config",
+    **dict.fromkeys(("BusError", "InvalidArgument", "KernelBug", "KernelPanic", "Killed",
+                     "MissingDependency", "PagewalkError", "PagewalkWarning",
+                     "SegmentationFault", "Signal", "SyscallError"), ".errors"),
+    "Task": ".kernel.task",
+    "TaskStats": ".kernel.task",
+    "Machine": ".machine",
+    "PageInfo": ".observe.procfs",
+    "FaultRecord": ".observe.tracepoints",
+    "Tracer": ".observe.tracepoints",
+    "parse_size": ".units",
+    **dict.fromkeys(("MissRatioCurve", "ReplayResult", "Trace", "load_trace", "mrc",
+                     "replay"), ".trace"),
+}
 if TYPE_CHECKING:
+    from . import programs
+    from .config import Config
+    from .errors import (
+        BusError,
+        InvalidArgument,
+        KernelBug,
+        KernelPanic,
+        Killed,
+        MissingDependency,
+        PagewalkError,
+        PagewalkWarning,
+        SegmentationFault,
+        Signal,
+        SyscallError,
+    )
+    from .kernel.task import Task, TaskStats
+    from .machine import Machine
+    from .observe.procfs import PageInfo
+    from .observe.tracepoints import FaultRecord, Tracer
     from .trace import MissRatioCurve, ReplayResult, Trace, load_trace, mrc, replay
+    from .units import parse_size
+
+
+# pw.sweep is the function (issue 16; dask is imported on call).  Imported now, not
+# lazily: importing the sub-package later would rebind pagewalk.sweep to the module.
+from .sweep import sweep  # noqa: E402
 
 
 def __getattr__(name: str) -> object:
-    if name in _TRACE_NAMES:
-        from . import trace
-        value = getattr(trace, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'pagewalk' has no attribute {name!r}")
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module 'pagewalk' has no attribute {name!r}")
+    module = import_module(where, __name__)
+    value = module if name == "programs" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __version__ = "0.1.0"
 

@@ -25,10 +25,18 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .spec import Spec, load_spec
-
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .spec import Spec, load_spec
+
+
+def __getattr__(name: str) -> object:
+    """``Spec`` and ``load_spec`` load with the spec's parser, on first use."""
+    if name in ("Spec", "load_spec"):
+        from . import spec
+        return getattr(spec, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def sweep(spec: str | os.PathLike | Mapping[str, Any] | Spec, workers: int | None = None,
