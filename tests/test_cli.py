@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+from contextlib import redirect_stdout
+
+import pytest
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -59,3 +63,25 @@ def test_missing_files_and_bad_values_are_one_line(tmp_path):
         assert r.returncode == 2, (args, r.stderr)
         assert needle in r.stderr and "Traceback" not in r.stderr and "[EINVAL]" not in r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("how", [["-c"], ["--json"], []])
+def test_the_console_script_ends_trace_commands_at_once_with_every_byte_flushed(how):
+    """`pagewalk replay/mrc/record` end with os._exit after main() (cli.script): the
+    output must still arrive whole, through a pipe, with main()'s exit status."""
+    from pagewalk.cli import main
+
+    args = ["replay", "-s", "7", "-n", "10000", "--max-page", "300", "-k", "40", "-p",
+            "lru", *how]
+    r = run(*args)
+    assert r.returncode == 0, r.stderr
+    with pytest.raises(SystemExit) as done, redirect_stdout(io.StringIO()) as out:
+        main(args)
+    assert done.value.code == 0
+    assert r.stdout == out.getvalue() and len(r.stdout) > 100
+
+
+def test_the_console_script_keeps_the_exit_status_of_an_error():
+    bad = run("replay", "--pages", "1,2,x", "-k", "2")
+    assert bad.returncode == 2 and bad.stderr.startswith("pagewalk: error:")
+    assert "Traceback" not in bad.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
@@ -46,3 +47,53 @@ def test_trace_mrc_and_replay_stay_the_functions_after_their_submodules_load() -
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout
     assert out.split() == ["True", "True", "True", "True", "3"]
+
+
+def test_every_public_name_loads_on_first_use_and_pw_sweep_stays_the_function() -> None:
+    """`import pagewalk` imports no layer; each name of __all__ then resolves to the
+    object its module defines, and importing pagewalk.sweep's modules later does not
+    turn pw.sweep into the package."""
+    probe = ("import sys, pagewalk as pw\n"
+             "print(sorted(m for m in ('pagewalk.machine', 'pagewalk.kernel.task', "
+             "'pagewalk.config', 'pagewalk.sweep.spec', 'typer') if m in sys.modules))\n"
+             "import pagewalk.sweep.commands, pagewalk.sweep.spec\n"
+             "missing = [n for n in pw.__all__ if getattr(pw, n, None) is None]\n"
+             "from pagewalk.machine import Machine\n"
+             "from pagewalk.sweep import Spec, sweep\n"
+             "print(missing, pw.Machine is Machine, pw.sweep is sweep, callable(pw.sweep), "
+             "Spec.__name__, pw.programs.__name__, set(pw.__all__) <= set(dir(pw)))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out == ["[]", "[] True True True Spec pagewalk.programs True"]
+
+
+def test_a_sub_command_imports_only_its_own_layer() -> None:
+    """`pagewalk record ...` registers the trace layer's commands only: no scenario
+    runner, explorer, sweep or machine model before valgrind starts."""
+    probe = ("import sys; from pagewalk import cli; cli._register(['record', '--help']); "
+             "print(sorted(m for m in ('pagewalk.machine', 'pagewalk.scenario', "
+             "'pagewalk.sweep.commands', 'pagewalk.observe.demo') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def _commands_of(*modules: str) -> set[str]:
+    """The sub-commands ``modules`` (names under pagewalk) add to a fresh app."""
+    import typer
+
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    for module in modules:
+        importlib.import_module(f"pagewalk.{module}").register(app)
+    return set(typer.main.get_command(app).commands)
+
+
+def test_the_command_table_names_what_each_module_registers() -> None:
+    """cli.COMMAND_MODULES against the commands each module really adds to an app."""
+    from pagewalk import cli
+
+    for module in set(cli.COMMAND_MODULES.values()):
+        assert _commands_of(module) == {c for c, m in cli.COMMAND_MODULES.items()
+                                        if m == module}
+    assert _commands_of(*cli._MODULES) == set(cli.COMMAND_MODULES)

@@ -10,8 +10,10 @@ line and status 70; never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
+from importlib import import_module
 
 import typer
 
@@ -43,23 +45,33 @@ def _root(
     """pagewalk: Linux demand paging, executable."""
 
 
-_registered = False
+# The module that registers each sub-command: `pagewalk record ...` imports only
+# the trace layer's commands, not the scenario runner, the explorer or the sweeps
+# (tests/test_cli.py holds this table to what the modules register).
+_MODULES = ("observe.demo", "scenario.commands", "trace.commands", "observe.thrash",
+            "sweep.commands")
+COMMAND_MODULES = {
+    "demo": "observe.demo",
+    "run": "scenario.commands", "validate": "scenario.commands",
+    "scenarios": "scenario.commands",
+    "replay": "trace.commands", "mrc": "trace.commands", "record": "trace.commands",
+    "thrash": "observe.thrash",
+    "sweep": "sweep.commands", "plot": "sweep.commands",
+}
+_registered: set[str] = set()
 
 
-def _register() -> None:
-    """Each layer adds its own sub-commands (once: main() may be called many times
-    in one process, and every registration would add the commands again)."""
-    global _registered
-    if _registered:
-        return
-    _registered = True
-    from .observe import demo, thrash
-    from .scenario import commands as scenario_commands
-    from .sweep import commands as sweep_commands
-    from .trace import commands as trace_commands
-
-    for module in (demo, scenario_commands, trace_commands, thrash, sweep_commands):
-        module.register(app)
+def _register(argv: list[str] | None = None) -> None:
+    """Each layer adds its own sub-commands, each module once (main() may be called
+    many times in one process).  With ``argv`` naming a known sub-command, only its
+    module; otherwise (no argv, --help, an unknown word: the help and click's
+    "no such command" list them all) every module."""
+    command = next((a for a in argv if not a.startswith("-")), None) if argv else None
+    wanted = (COMMAND_MODULES[command],) if command in COMMAND_MODULES else _MODULES
+    for name in wanted:
+        if name not in _registered:
+            _registered.add(name)
+            import_module(f".{name}", __package__).register(app)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -70,7 +82,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``pagewalk`` console script."""
-    _register()
+    _register(sys.argv[1:] if argv is None else argv)
     warnings.showwarning = _show_warning
     try:
         code = app(args=argv, standalone_mode=False)
@@ -129,5 +141,32 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+# Sub-commands that load the compiled trace engine: the interpreter's teardown
+# after them (finalizing numba's and LLVM's state) took 0.2-0.4 s, as long as
+# recording /bin/date under valgrind; :func:`script` skips it.
+_QUICK_EXIT = ("replay", "mrc", "record")
+
+
+def script() -> None:
+    """The ``pagewalk`` console script (and ``python -m pagewalk.cli``): :func:`main`;
+    after a sub-command of ``_QUICK_EXIT`` the process ends at once with its exit
+    status (``os._exit``): its files are closed by then, and stdout and stderr are
+    flushed here.  :func:`main` itself (tests, Python callers) never does this."""
+    try:
+        main()
+    except SystemExit as exc:
+        argv = sys.argv[1:]
+        command = next((a for a in argv if not a.startswith("-")), None)
+        if command not in _QUICK_EXIT or not isinstance(exc.code, int | None):
+            raise
+        code = exc.code or 0
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # a closed pipe: the normal exit would report it and fail too
+            code = code or 120
+        os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    script()
