@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 	  $(PYTHON) -m pip install --user --quiet virtualenv && $(PYTHON) -m virtualenv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q src >/dev/null  # bytecode now: PYTHONDONTWRITEBYTECODE would recompile every start
 	$(BIN)/python -m pagewalk.trace.fast.warm  # compile the replay kernels into numba's cache
 	@touch $(STAMP)
 
