@@ -5,6 +5,8 @@ of the machine's speed hits all of them alike) of:
 
 * ``lackey>null``: ``valgrind --tool=lackey --trace-mem=yes --log-file=/dev/null``;
 * ``lackey>file``: the same writing its log to a file;
+* ``lackey>pipe``: the same writing into a pipe that record's batched reader
+  drains and discards (``_drain.py``): the floor of any recorder fed by a pipe;
 * ``record``: ``pagewalk record -o out.pwt --no-progress -- PROG``;
 
 each timed from outside: wall time, and CPU time (user + system of the process
@@ -74,6 +76,8 @@ def main() -> None:
             variants = {
                 "lackey>null": [valgrind, *LACKEY, "--log-file=/dev/null", *cmd],
                 "lackey>file": [valgrind, *LACKEY, f"--log-file={tmp / 'log'}", *cmd],
+                "lackey>pipe": [sys.executable, str(Path(__file__).with_name("_drain.py")),
+                                *cmd],
                 "record": [pagewalk, "record", "-o", str(tmp / "out.pwt"), "--no-progress",
                            "--", *cmd],
             }
@@ -94,6 +98,8 @@ def main() -> None:
             w, c = med["record"]
             ratios = [(rw / lw, rc / lc) for (rw, rc), (lw, lc)
                       in zip(times["record"], times["lackey>null"], strict=True)]
+            pw_, pc = med["lackey>pipe"]
+            print(f"  lackey>pipe / lackey>null: wall {pw_ / nw:.2f}x, cpu {pc / nc:.2f}x")
             print(f"  record / lackey>null: wall {w / nw:.2f}x (pairwise median "
                   f"{statistics.median(r for r, _ in ratios):.2f}x), cpu {c / nc:.2f}x "
                   f"(pairwise {statistics.median(r for _, r in ratios):.2f}x)", flush=True)
