@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 import pagewalk.trace as pt
 from pagewalk.errors import InvalidArgument
 from pagewalk.observe.ostep_table import POLICIES, compute_table, format_table
+from pagewalk.trace.policies import MIN_FRAMES
 
 OSTEP = [0, 1, 2, 0, 1, 3, 0, 3, 1, 2, 1]
 
@@ -42,14 +43,46 @@ def test_clock_marks_reference_bits() -> None:
     assert "[2 3 4*]" in format_table(t)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
-@given(st.lists(st.integers(0, 7), min_size=1, max_size=40), st.integers(1, 5),
+def test_sieve_walks_its_hand_and_marks_visited_pages() -> None:
+    """Worked by hand: at the 6th reference the hand starts at the oldest page,
+    clears 0's and 1's bits and evicts 2; at the 10th it clears 0, 1 and 3,
+    wraps, evicts 0 and rests on 1."""
+    t = compute_table(OSTEP, 3, "sieve")
+    assert [r.victim for r in t.rows] == [None] * 5 + [2, None, None, None, 0, None]
+    assert (t.rows[4].frames, t.rows[4].referenced) == ((0, 1, 2), (0, 1))
+    assert (t.rows[5].frames, t.rows[5].referenced) == ((0, 1, 3), ())
+    assert (t.rows[9].frames, t.rows[9].referenced) == ((1, 3, 2), ())
+    assert "[1* 3 2]" in format_table(t)
+    # the hand resting mid-queue: the frames start at it and wrap
+    t = compute_table([0, 1, 2, 0, 3, 4], 3, "sieve")
+    assert [(r.victim, r.frames) for r in t.rows[-2:]] == [(1, (2, 3, 0)), (2, (3, 4, 0))]
+
+
+def test_2q_and_s3fifo_show_the_small_queue_then_the_main_one() -> None:
+    t = compute_table([0, 1, 2, 0, 1, 3, 0, 3, 1, 2, 1, 4, 5, 0], 4, "2q")
+    assert (t.rows[-1].frames, t.rows[-1].victim) == ((3, 4, 5, 0), 2)
+    assert t.order == "A1in first in → last in | Am LRU → MRU"
+    # S3-FIFO, 20 frames: S holds 2 pages; before the first eviction the rest go to M
+    s = compute_table(list(range(21)), 20, "s3fifo")
+    assert s.rows[19].frames == tuple(range(20))
+    assert (s.rows[20].victim, s.rows[20].frames) == (0, (1, 20, *range(2, 20)))
+    assert s.order == "S first in → last in | M first in → last in"
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=60), st.integers(0, 5),
        st.sampled_from(POLICIES))
-def test_totals_equal_the_replay(refs: list[int], frames: int, policy: str) -> None:
+def test_totals_equal_the_replay(refs: list[int], extra: int, policy: str) -> None:
+    frames = MIN_FRAMES.get(policy, 1) + extra
     t = compute_table(refs, frames, policy)
     r = pt.replay(refs, frames=frames, policy=policy, engine="reference")
     assert (t.hits, t.misses) == (r.hits, r.faults)
-    assert all(len(row.frames) <= frames for row in t.rows)
+    assert all(len(set(row.frames)) == len(row.frames) <= frames for row in t.rows)
+    held: set[int] = set()
+    for row in t.rows:  # the frames shown are exactly the pages held
+        held.discard(row.victim)
+        held.add(row.ref)
+        assert set(row.frames) == held
     assert all(row.ref in row.frames for row in t.rows)
 
 
@@ -64,7 +97,8 @@ def test_format_has_a_line_per_reference_and_totals() -> None:
 
 @pytest.mark.parametrize(("args", "word"), [((OSTEP, 0, "lru"), "frames"),
                                             ((OSTEP, 3, "nope"), "policy"),
-                                            (([1, -2], 3, "lru"), "pages")])
+                                            (([1, -2], 3, "lru"), "pages"),
+                                            ((OSTEP, 3, "2q"), "frames >= 4")])
 def test_bad_input_is_one_clear_error(args, word: str) -> None:
     with pytest.raises(InvalidArgument, match=word):
         compute_table(*args)

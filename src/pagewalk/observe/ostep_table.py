@@ -10,15 +10,19 @@ reference with
 * ``hit``     True for a hit, False for a miss,
 * ``frames``  the pages held after the reference, in the policy's order: the
   next victim first (``OstepTable.order`` names the two ends, e.g.
-  ``"LRU → MRU"``); for ``clock`` the ring from the hand on, a page whose
-  reference bit is set is marked in ``format_table`` with ``*``,
+  ``"LRU → MRU"``); for ``clock`` the ring from the hand on and for ``sieve``
+  the queue from its hand on, a page whose reference (visited) bit is set
+  marked in ``format_table`` with ``*``; for ``2q`` and ``s3fifo`` the small
+  FIFO queue, then the main one,
 * ``victim``  the page evicted by this reference, or None,
 * ``cold``    a miss on a page never seen before (the rest are capacity misses).
 
 ``format_table(table)`` renders it as text (one line per reference, then the
 totals), in English or Chinese.  Policies: ``fifo``, ``lru``, ``opt``,
-``clock``, ``lfu``, ``linux``, ``arc``, ``mru``, ``random`` (the replay's policies; OSTEP has no
-exact counterpart of the last three).  Bad input raises ``InvalidArgument``.
+``clock``, ``lfu``, ``linux``, ``arc``, ``mru``, ``random``, ``sieve``, ``2q``, ``s3fifo``
+(the replay's policies; OSTEP has no exact counterpart of the last six; ``lirs`` and
+``clockpro`` are left out: one access of theirs can evict several pages, or a
+page on a hit).  Bad input raises ``InvalidArgument``.
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ from dataclasses import dataclass
 
 from ..errors import InvalidArgument
 from ..trace.numbers import ratio
+from ..trace.policies import MIN_FRAMES, MIN_FRAMES_WHY
 
-POLICIES = ("fifo", "lru", "opt", "clock", "lfu", "linux", "arc", "mru", "random")
+POLICIES = ("fifo", "lru", "opt", "clock", "lfu", "linux", "arc", "mru", "random", "sieve",
+            "2q", "s3fifo")
 
 # The two ends of the frame list, victim side first.
 _ORDER = {
@@ -42,6 +48,9 @@ _ORDER = {
     "lfu": "least frequent → most",
     "linux": "inactive tail → inactive head | active tail → active head",
     "arc": "T1 LRU → T1 MRU | T2",
+    "sieve": "hand → (queue order, wrapping)",
+    "2q": "A1in first in → last in | Am LRU → MRU",
+    "s3fifo": "S first in → last in | M first in → last in",
 }
 
 
@@ -54,7 +63,7 @@ class Row:
     frames: tuple[int, ...]
     victim: int | None
     cold: bool = False
-    referenced: tuple[int, ...] = ()     # clock: pages whose reference bit is set
+    referenced: tuple[int, ...] = ()     # clock, sieve: pages whose reference bit is set
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,24 @@ def _frames(pol, name: str) -> tuple[int, ...]:
         return tuple(reversed(pol.pages))
     if name == "random":
         return tuple(pol.memory)
+    if name == "sieve":
+        q = pol.queue
+        h = 0 if pol.hand is None else q.index(pol.hand)
+        return tuple(q[h:] + q[:h])
+    if name == "2q":
+        return tuple(pol.a1in) + tuple(pol.am)
+    if name == "s3fifo":
+        return tuple(pol.small) + tuple(pol.main)
     return tuple(pol.t1) + tuple(pol.t2)        # arc
+
+
+def _marked(pol, name: str, order: tuple[int, ...]) -> tuple[int, ...]:
+    """The pages of ``order`` whose reference bit (clock) or visited bit (sieve) is set."""
+    if name == "clock":
+        return tuple(q for q in order if pol.referenced.get(q))
+    if name == "sieve":
+        return tuple(q for q in order if pol.visited.get(q))
+    return ()
 
 
 def compute_table(pages: Iterable[int], frames: int, policy: str, seed: int = 0) -> OstepTable:
@@ -112,6 +138,9 @@ def compute_table(pages: Iterable[int], frames: int, policy: str, seed: int = 0)
         raise InvalidArgument(f"policy {policy!r}: choose one of {', '.join(POLICIES)}")
     if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
         raise InvalidArgument(f"frames {frames!r}: give a whole number of frames, 1 or more")
+    if frames < MIN_FRAMES.get(policy, 1):
+        raise InvalidArgument(f"policy {policy!r} needs frames >= {MIN_FRAMES[policy]} "
+                              f"(got {frames}): {MIN_FRAMES_WHY[policy]}")
     try:
         refs = [int(p) for p in pages]
     except (TypeError, ValueError) as exc:
@@ -133,9 +162,8 @@ def compute_table(pages: Iterable[int], frames: int, policy: str, seed: int = 0)
                 held.discard(victim)
             held.add(p)
         order = _frames(pol, policy)
-        ref_bits = tuple(q for q in order if pol.referenced.get(q)) if policy == "clock" else ()
         rows.append(Row(p, hit, order, victim, cold=not hit and p not in seen,
-                        referenced=ref_bits))
+                        referenced=_marked(pol, policy, order)))
         seen.add(p)
     return OstepTable(policy, frames, _ORDER[policy], tuple(rows))
 
