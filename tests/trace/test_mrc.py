@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import pagewalk.trace as pt
 from pagewalk.errors import InvalidArgument
@@ -85,3 +87,34 @@ def test_lru_curve_with_many_pages_equals_replay() -> None:
     assert curve.misses.dtype == np.int64
     for k in (1, 7, 1000, 30_000, npages - 1, npages):
         assert curve.misses_at(k) == pt.replay(tr, frames=k).faults, k
+
+
+def _naive_histogram(ids: np.ndarray, npages: int) -> np.ndarray:
+    """The trivially correct reference: an LRU stack as a list, most recent first."""
+    hist = np.zeros(npages + 1, np.int64)
+    stack: list[int] = []
+    for p in ids.tolist():
+        if p in stack:
+            d = stack.index(p) + 1
+            stack.pop(d - 1)
+            hist[d] += 1
+        else:
+            hist[0] += 1
+        stack.insert(0, p)
+    return hist
+
+
+@settings(max_examples=60, deadline=None)
+@given(npages=st.integers(1, 1500), n=st.integers(1, 12000), hot=st.floats(0.0, 1.0),
+       seed=st.integers(0, 2**32 - 1))
+def test_both_live_slot_counts_equal_a_naive_lru_stack(npages: int, n: int, hot: float,
+                                                       seed: int) -> None:
+    """Flat block counts (few pages) and the Fenwick tree (many) give the naive
+    stack's histogram, through compactions (n well past the 4096 slots)."""
+    from pagewalk.trace.mrc import stack_distance_histogram
+    rng = np.random.default_rng(seed)
+    ids = np.where(rng.random(n) < hot, rng.integers(0, max(1, npages // 10), n),
+                   rng.integers(0, npages, n)).astype(np.uint32)
+    want = _naive_histogram(ids, npages)
+    for flat in (True, False):
+        assert np.array_equal(stack_distance_histogram(ids, npages, flat=flat), want), flat

@@ -93,14 +93,45 @@ def _live_upto(bits, tree, s):
     return total
 
 
-def stack_distance_histogram(ids: np.ndarray, npages: int) -> np.ndarray:
+@njit(cache=True, _nrt=False)  # no runtime in the helper (it never allocates)
+def _live_after(bits, counts, s, cur):
+    """Live slots after slot ``s`` with flat per-block counts (``counts[b + 1]``
+    for block ``b``): the rest of ``s``'s block by popcount, then the counts of
+    the later blocks up to the block of slot ``cur - 1`` (every live slot is
+    below ``cur``, the next free one)."""
+    w = s >> 6
+    total = _popcount(bits[w] & ~((np.uint64(2) << np.uint64(s & 63)) - np.uint64(1))) \
+        if (s & 63) != 63 else np.uint64(0)
+    b = s >> _BLOCK_SHIFT
+    for j in range(w + 1, (b + 1) * _BLOCK_WORDS):
+        total += _popcount(bits[j])
+    n = np.int64(total)
+    for c in range(b + 2, ((cur - 1) >> _BLOCK_SHIFT) + 2):
+        n += counts[c]
+    return n
+
+
+def stack_distance_histogram(ids: np.ndarray, npages: int,
+                             flat: bool | None = None) -> np.ndarray:
     """``hist[d]`` (``int64``) = number of accesses at LRU stack distance ``d``
     (1 .. npages); ``hist[0]`` = first accesses (infinite distance).  See
     :func:`_stack_distances`; the counts are kept in ``int32`` while the
-    trace is shorter than 2**31 accesses (half the cache footprint)."""
+    trace is shorter than 2**31 accesses (half the cache footprint).  ``flat``
+    chooses the live-slot count (None: flat block counts up to
+    ``_FLAT_PAGES`` pages, the Fenwick tree beyond; the tests force each)."""
     hist = np.zeros(npages + 1, np.int32 if ids.size < 2**31 else np.int64)
-    _stack_distances(ids, npages, hist, npages >= _FAR)
+    if flat is None:
+        flat = npages <= _FLAT_PAGES
+    _stack_distances(ids, npages, hist, npages >= _FAR, flat)
     return hist.astype(np.int64, copy=False)
+
+
+# Up to this many pages (at most 32 blocks of slots) the live slots after a
+# page's slot are counted from flat per-block counts: one add per block after
+# it, one store per update, where the Fenwick tree walks log(blocks) entries
+# each way.  Most reuses are recent (the gzip trace: mean stack distance 2.7),
+# so only a block or two is summed.
+_FLAT_PAGES = 8192
 
 
 _FAR = 1 << 16  # from this many pages on, last[] is prefetched ahead ...
@@ -108,7 +139,7 @@ _AHEAD = 16     # ... by this many accesses
 
 
 @njit(cache=True)
-def _stack_distances(ids, npages, hist, far):
+def _stack_distances(ids, npages, hist, far, flat):
     """Add each access's stack distance to ``hist``.
 
     Each page's last access holds a "slot"; slots are numbered in time order
@@ -120,7 +151,9 @@ def _stack_distances(ids, npages, hist, far):
     counters would need.  When the slots run out the live ones (the bitmap's
     set bits, in order) are renumbered (slot space: twice the distinct
     pages).  With ``far`` (many pages: ``last[]`` outgrows the caches) the
-    ``last[]`` entry of the page ``_AHEAD`` accesses ahead is prefetched."""
+    ``last[]`` entry of the page ``_AHEAD`` accesses ahead is prefetched.
+    With ``flat`` the tree's array holds plain per-block counts instead
+    (:func:`_live_after`), for few pages."""
     cap = max(2 * npages, 4096)
     cap = (cap + 511) // 512 * 512
     nblocks = cap // 512
@@ -145,6 +178,10 @@ def _stack_distances(ids, npages, hist, far):
         if s < 0:
             hist[0] += 1
             total += 1
+        elif flat:
+            hist[_live_after(bits, tree, s, cur) + 1] += 1
+            bits[s >> 6] &= ~(one << np.uint64(s & 63))
+            tree[(s >> _BLOCK_SHIFT) + 1] -= 1
         else:
             hist[total - _live_upto(bits, tree, s) + 1] += 1
             bits[s >> 6] &= ~(one << np.uint64(s & 63))
@@ -166,11 +203,16 @@ def _stack_distances(ids, npages, hist, far):
             tree[:] = 0
             for b in range(nblocks):
                 c = min(max(live - b * 512, 0), 512)
-                if c:
+                if c and flat:
+                    tree[b + 1] = c
+                elif c:
                     fenwick_add(tree, b + 1, c)
             cur = live
         bits[cur >> 6] |= one << np.uint64(cur & 63)
-        fenwick_add(tree, (cur >> _BLOCK_SHIFT) + 1, 1)
+        if flat:
+            tree[(cur >> _BLOCK_SHIFT) + 1] += 1
+        else:
+            fenwick_add(tree, (cur >> _BLOCK_SHIFT) + 1, 1)
         last[p] = cur
         slot_page[cur] = p
         cur += 1
