@@ -89,6 +89,13 @@ def _commands_of(*modules: str) -> set[str]:
     return set(typer.main.get_command(app).commands)
 
 
+def test_root_help_before_a_sub_command_still_lists_every_command() -> None:
+    out = subprocess.run([sys.executable, "-m", "pagewalk.cli", "--help", "record"],
+                         capture_output=True, text=True, check=True,
+                         env={"COLUMNS": "120", "PATH": ""}).stdout
+    assert all(c in out for c in ("demo", "scenarios", "record", "sweep", "thrash"))
+
+
 def test_the_command_table_names_what_each_module_registers() -> None:
     """cli.COMMAND_MODULES against the commands each module really adds to an app."""
     from pagewalk import cli

@@ -61,12 +61,18 @@ COMMAND_MODULES = {
 _registered: set[str] = set()
 
 
+def _sub_command(argv: list[str]) -> str | None:
+    """The sub-command ``argv`` starts with, or None (no word, or a root option such as
+    --help first: ``pagewalk --help record`` shows the root's help, every command)."""
+    return argv[0] if argv and not argv[0].startswith("-") else None
+
+
 def _register(argv: list[str] | None = None) -> None:
     """Each layer adds its own sub-commands, each module once (main() may be called
     many times in one process).  With ``argv`` naming a known sub-command, only its
     module; otherwise (no argv, --help, an unknown word: the help and click's
     "no such command" list them all) every module."""
-    command = next((a for a in argv if not a.startswith("-")), None) if argv else None
+    command = _sub_command(argv or [])
     wanted = (COMMAND_MODULES[command],) if command in COMMAND_MODULES else _MODULES
     for name in wanted:
         if name not in _registered:
@@ -155,9 +161,7 @@ def script() -> None:
     try:
         main()
     except SystemExit as exc:
-        argv = sys.argv[1:]
-        command = next((a for a in argv if not a.startswith("-")), None)
-        if command not in _QUICK_EXIT or not isinstance(exc.code, int | None):
+        if _sub_command(sys.argv[1:]) not in _QUICK_EXIT or not isinstance(exc.code, int | None):
             raise
         code = exc.code or 0
         try:
